@@ -1,0 +1,1 @@
+"""Quorum evaluation: the built-in set, metrics, baselines and the runner."""

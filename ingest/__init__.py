@@ -1,0 +1,1 @@
+"""Quorum ingest: load, clean, split, embed and store documents."""

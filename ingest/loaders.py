@@ -1,0 +1,676 @@
+"""Turn a supported file into raw text, one loader per format.
+
+Every loader returns text whose paragraphs are separated by a blank line,
+with headings on their own line; tidying the text is left to the cleaning
+step. A bad file is always reported as ``UnsupportedFormat`` or
+``UnreadableDocument`` with a one-line message naming the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import logging
+import math
+import re
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import docx
+from docx.document import Document as DocxDocument
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from pypdf import PasswordType, PdfReader
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from retrieval.errors import UnreadableDocument, UnsupportedFormat
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
+    {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+)
+
+_FORMAT_BY_SUFFIX: dict[str, str] = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
+
+_BULLET = "• "
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """The raw text of one file, before cleaning."""
+
+    path: Path
+    text: str  # paragraphs separated by a blank line, headings on their own line
+    format: str  # "txt" | "md" | "html" | "pdf" | "docx"
+    title: str = ""  # the best title the file itself gives, "" if none
+
+
+def is_supported(path: Path) -> bool:
+    """True when Quorum has a loader for the file's extension."""
+    return Path(path).suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def load_file(path: Path) -> LoadedFile:
+    """Read ``path`` with the loader for its extension.
+
+    Raises ``UnsupportedFormat`` for an unknown extension and
+    ``UnreadableDocument`` for a file that is missing, empty or cannot be parsed.
+    """
+    path = Path(path)
+    fmt = _FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if fmt is None:
+        raise UnsupportedFormat(_unsupported_message(path))
+    data = _read_bytes(path)
+    if not data.strip():
+        raise UnreadableDocument(f"{path.name}: the file is empty")
+    text, title = _LOADERS[fmt](path, data)
+    if not text.strip():
+        raise UnreadableDocument(f"{path.name}: {_NO_TEXT_REASON[fmt]}")
+    return LoadedFile(path=path, text=text, format=fmt, title=title)
+
+
+def _unsupported_message(path: Path) -> str:
+    kind = f"'{path.suffix}' files" if path.suffix else "files without an extension"
+    accepted = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    return f"{path.name}: {kind} are not supported (Quorum reads {accepted})"
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        reason = "the file does not exist"
+    except IsADirectoryError:
+        reason = "this is a folder, not a file"
+    except PermissionError:
+        reason = "permission to read the file was denied"
+    except OSError as error:
+        reason = f"the file could not be read ({error.strerror or 'unknown problem'})"
+    raise UnreadableDocument(f"{path.name}: {reason}")
+
+
+def _collapse_spaces(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --------------------------------------------------------------------------
+# Plain text and Markdown
+
+
+def _load_text(path: Path, data: bytes) -> tuple[str, str]:
+    text = _decode_text(data)
+    if text is None or not _looks_like_text(text):
+        raise UnreadableDocument(f"{path.name}: this is not a text file")
+    return text, ""
+
+
+def _decode_text(data: bytes) -> str | None:
+    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    if b"\x00" in data:
+        return None
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _looks_like_text(text: str) -> bool:
+    # Real text has next to no control characters; binary data decoded as
+    # cp1252 has many (bytes 0x01-0x1F alone are an eighth of all values).
+    if not text:
+        return True
+    odd = sum(1 for ch in text if _is_non_printable(ch))
+    return odd / len(text) <= 0.05
+
+
+def _is_non_printable(ch: str) -> bool:
+    if ch in "\t\n\r\f\v":
+        return False
+    return unicodedata.category(ch) in {"Cc", "Cn", "Co", "Cs"}
+
+
+# --------------------------------------------------------------------------
+# HTML
+
+_HTML_DROPPED_TAGS = {
+    "script", "style", "noscript", "template", "svg", "nav", "form", "iframe",
+    "button", "select", "textarea", "object", "embed", "canvas", "audio", "video",
+}
+# Page-level header/footer are site furniture; inside an article or section
+# they carry the article's own heading or byline, so those stay.
+_HTML_PAGE_FURNITURE_TAGS = {"header", "footer"}
+_HTML_CONTENT_CONTAINERS = {"article", "main", "section", "aside"}
+_HTML_FURNITURE_ROLES = {"navigation", "banner", "contentinfo"}
+_HTML_NEVER_DROPPED = {"html", "body", "main", "article"}
+_HTML_NAV_TOKEN = re.compile(
+    r"^(?:.*[-_])?(?:nav|navbar|navigation|menu|breadcrumbs?|skip-?links?"
+    r"|skip-to-(?:main-)?content)$",
+    re.IGNORECASE,
+)
+_HTML_CONSENT_SUBJECTS = ("cookie", "consent", "gdpr")
+_HTML_CONSENT_VENDORS = ("cookiebot", "onetrust", "cookieyes", "cookielaw")
+# A widget word as well as the subject, so a "cookie-policy" section stays.
+_HTML_CONSENT_WIDGET = re.compile(
+    r"banner|bar|notice|popup|pop-up|modal|dialog|overlay|message|prompt|alert|law|box"
+)
+_HTML_SKIP_LINK_TEXT = re.compile(r"^skip (?:to|navigation)\b", re.IGNORECASE)
+
+_HTML_BLOCK_TAGS = {
+    "p", "div", "section", "article", "main", "aside", "h1", "h2", "h3", "h4",
+    "h5", "h6", "li", "ul", "ol", "dl", "dd", "dt", "table", "thead", "tbody",
+    "tfoot", "caption", "blockquote", "pre", "figure", "figcaption", "address",
+    "details", "summary", "fieldset", "hgroup", "center", "hr", "body",
+    "header", "footer",
+}
+
+
+class _TextBuilder:
+    """Collects paragraphs of text from a walk over an HTML tree."""
+
+    def __init__(self) -> None:
+        self._paragraphs: list[str] = []
+        self._current: list[str] = []
+        self._prefix = ""
+
+    def add(self, text: str) -> None:
+        if not self._current and not text.strip():
+            return
+        if not self._current and self._prefix:
+            text = self._prefix + text.lstrip()
+            self._prefix = ""
+        self._current.append(text)
+
+    def line_break(self) -> None:
+        if self._current:
+            self._current.append("\n")
+
+    def paragraph_break(self) -> None:
+        if self._current:
+            self._paragraphs.append("".join(self._current))
+            self._current = []
+
+    def start_item(self, prefix: str) -> None:
+        self.paragraph_break()
+        self._prefix = prefix
+
+    def end_item(self) -> None:
+        self.paragraph_break()
+        self._prefix = ""
+
+    def paragraphs(self) -> list[str]:
+        self.paragraph_break()
+        return self._paragraphs
+
+
+def _load_html(path: Path, data: bytes) -> tuple[str, str]:
+    markup = _decode_html(data)
+    if markup is None:
+        raise UnreadableDocument(f"{path.name}: this is not a web page")
+    try:
+        tree = LexborHTMLParser(markup)
+        _drop_html_furniture(tree)
+        title = _html_title(tree)
+        text = _html_text(tree.body) if tree.body is not None else ""
+    except Exception as error:  # the parser's error types are not documented
+        raise UnreadableDocument(f"{path.name}: the web page could not be read") from error
+    return text, title
+
+
+def _decode_html(data: bytes) -> str | None:
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = re.search(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", data[:4096])
+    if declared:
+        try:
+            return data.decode(declared.group(1).decode("ascii"), errors="replace")
+        except LookupError:
+            pass
+    return data.decode("cp1252", errors="replace")
+
+
+def _drop_html_furniture(tree: LexborHTMLParser) -> None:
+    if tree.body is None:
+        return
+    targets = [node for node in tree.body.traverse() if _is_html_furniture(node)]
+    # Remove only outermost targets: a node inside an already removed one
+    # would point at freed parser memory.
+    target_ids = {node.mem_id for node in targets}
+    for node in targets:
+        if not _has_ancestor(node, lambda parent: parent.mem_id in target_ids):
+            node.decompose()
+
+
+def _is_html_furniture(node: LexborNode) -> bool:
+    tag = node.tag
+    if tag in _HTML_DROPPED_TAGS:
+        return True
+    if tag in _HTML_PAGE_FURNITURE_TAGS:
+        return not _has_ancestor(node, lambda parent: parent.tag in _HTML_CONTENT_CONTAINERS)
+    if tag == "a" and _HTML_SKIP_LINK_TEXT.match(_collapse_spaces(node.text())):
+        return True
+    return tag not in _HTML_NEVER_DROPPED and _is_furniture_by_attributes(node)
+
+
+def _has_ancestor(node: LexborNode, matches: Callable[[LexborNode], bool]) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if matches(parent):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _is_furniture_by_attributes(node: LexborNode) -> bool:
+    attrs = node.attributes
+    if "hidden" in attrs:
+        return True
+    if (attrs.get("role") or "").strip().lower() in _HTML_FURNITURE_ROLES:
+        return True
+    tokens = (attrs.get("class") or "").split() + (attrs.get("id") or "").split()
+    return any(_HTML_NAV_TOKEN.match(token) or _is_consent_token(token) for token in tokens)
+
+
+def _is_consent_token(token: str) -> bool:
+    token = token.lower()
+    if any(vendor in token for vendor in _HTML_CONSENT_VENDORS):
+        return True
+    subjects = sum(subject in token for subject in _HTML_CONSENT_SUBJECTS)
+    return subjects >= 2 or (subjects == 1 and bool(_HTML_CONSENT_WIDGET.search(token)))
+
+
+def _html_title(tree: LexborHTMLParser) -> str:
+    for selector in ("title", "h1"):
+        node = tree.css_first(selector)
+        if node is not None:
+            title = _collapse_spaces(node.text())
+            if title:
+                return title
+    return ""
+
+
+def _html_text(root: LexborNode) -> str:
+    builder = _TextBuilder()
+    _walk_html(root, builder, in_pre=False)
+    return _tidy_paragraphs(builder.paragraphs())
+
+
+def _walk_html(node: LexborNode, builder: _TextBuilder, in_pre: bool) -> None:
+    child = node.child
+    while child is not None:
+        _emit_html_node(child, builder, in_pre)
+        child = child.next
+
+
+def _emit_html_node(node: LexborNode, builder: _TextBuilder, in_pre: bool) -> None:
+    tag = node.tag
+    if node.is_text_node:
+        text = node.text_content or ""
+        builder.add(text if in_pre else re.sub(r"\s+", " ", text))
+    elif tag == "br":
+        builder.line_break()
+    elif tag == "li":
+        builder.start_item(_BULLET)
+        _walk_html(node, builder, in_pre)
+        builder.end_item()
+    elif tag == "tr":
+        builder.paragraph_break()
+        builder.add(_html_row(node))
+        builder.paragraph_break()
+    elif tag in _HTML_BLOCK_TAGS:
+        builder.paragraph_break()
+        _walk_html(node, builder, in_pre or tag == "pre")
+        builder.paragraph_break()
+    elif node.is_element_node:
+        _walk_html(node, builder, in_pre)
+
+
+def _html_row(row: LexborNode) -> str:
+    cells: list[str] = []
+    cell = row.child
+    while cell is not None:
+        if cell.tag in ("td", "th"):
+            cells.append(_html_cell_text(cell))
+        cell = cell.next
+    return " | ".join(text for text in cells if text)
+
+
+def _html_cell_text(cell: LexborNode) -> str:
+    builder = _TextBuilder()
+    _walk_html(cell, builder, in_pre=False)
+    return _collapse_spaces(" ".join(builder.paragraphs()))
+
+
+def _tidy_paragraphs(paragraphs: list[str]) -> str:
+    """Collapse spaces within each line and separate paragraphs by one blank line."""
+    tidied: list[str] = []
+    for paragraph in paragraphs:
+        lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in paragraph.split("\n")]
+        text = "\n".join(lines).strip()
+        text = re.sub(r"\n{3,}", "\n\n", text)
+        if text and text != _BULLET.strip():
+            tidied.append(text)
+    return "\n\n".join(tidied)
+
+
+# --------------------------------------------------------------------------
+# PDF
+
+_PAGE_NUMBER_LINE = re.compile(
+    r"^[-–—\s]*(?:page\s*)?\d+(?:\s*(?:of|/)\s*\d+)?[-–—\s]*$", re.IGNORECASE
+)
+_SENTENCE_END = re.compile(r"[.?!:][\"'”’)\]]*$")
+_BULLET_START = re.compile(r"^[•●▪◦‣∙·*]\s*\S")
+# A capital, a list number ("3. ") or section number ("2.1 Scope"), or a bullet.
+_PARAGRAPH_START = re.compile(
+    r"^(?:[A-Z]|\d{1,3}\.(?:\s|$)|\d{1,3}(?:\.\d{1,3})+\.?\s+[A-Z]|[•●▪◦‣∙·*])"
+)
+_EDGE_LINES = 2
+_SHORT_LINE_RATIO = 0.6
+
+
+def _load_pdf(path: Path, data: bytes) -> tuple[str, str]:
+    reader = _open_pdf(path, data)
+    pages = _pdf_page_texts(path, reader)
+    if not any(page.strip() for page in pages):
+        return "", ""
+    lines_by_page = [_page_lines(page) for page in pages]
+    lines_by_page = _strip_page_furniture(lines_by_page)
+    typical = _typical_line_length(lines_by_page)
+    paragraphs_by_page = [_rejoin_lines(lines, typical) for lines in lines_by_page]
+    text = "\n\n".join("\n\n".join(p) for p in paragraphs_by_page if p)
+    return text, _pdf_title(reader)
+
+
+def _open_pdf(path: Path, data: bytes) -> PdfReader:
+    if b"%PDF-" not in data[:1024]:  # readers allow a little junk before the header
+        raise UnreadableDocument(f"{path.name}: this is not a PDF file")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        encrypted = reader.is_encrypted
+    except Exception as error:  # pypdf raises many unrelated types on bad input
+        raise UnreadableDocument(f"{path.name}: the PDF is damaged or incomplete") from error
+    if encrypted:
+        _decrypt_with_empty_password(path, reader)
+    return reader
+
+
+def _decrypt_with_empty_password(path: Path, reader: PdfReader) -> None:
+    try:
+        result = reader.decrypt("")
+    except Exception as error:  # e.g. AES without the optional crypto library
+        raise UnreadableDocument(
+            f"{path.name}: the PDF is encrypted and could not be opened"
+        ) from error
+    if result == PasswordType.NOT_DECRYPTED:
+        raise UnreadableDocument(f"{path.name}: the PDF is password-protected")
+
+
+def _pdf_page_texts(path: Path, reader: PdfReader) -> list[str]:
+    try:
+        pages = list(reader.pages)
+    except Exception as error:
+        raise UnreadableDocument(f"{path.name}: the PDF is damaged or incomplete") from error
+    texts: list[str] = []
+    failures = 0
+    for number, page in enumerate(pages, start=1):
+        try:
+            texts.append(page.extract_text() or "")
+        except Exception:  # one bad page should not lose the rest of the document
+            logger.warning("%s: could not read text from page %d", path.name, number)
+            failures += 1
+            texts.append("")
+    if pages and failures == len(pages):
+        raise UnreadableDocument(f"{path.name}: the PDF is damaged or incomplete")
+    return texts
+
+
+def _pdf_title(reader: PdfReader) -> str:
+    try:
+        metadata = reader.metadata
+        title = metadata.title if metadata is not None else None
+    except Exception:  # broken metadata should not stop the text being used
+        return ""
+    return _collapse_spaces(str(title)) if title else ""
+
+
+def _page_lines(page_text: str) -> list[str]:
+    return [line.strip() for line in page_text.replace("\r", "\n").split("\n")]
+
+
+def _edge_indices(lines: list[str]) -> list[int]:
+    """Indices of the first and last two non-empty lines of a page."""
+    filled = [i for i, line in enumerate(lines) if line]
+    return sorted(set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]))
+
+
+def _furniture_key(line: str) -> str:
+    # Digits are dropped so "Page 3 of 10" and "Page 4 of 10" compare equal.
+    return _collapse_spaces(re.sub(r"\d+", "", line)).lower()
+
+
+def _strip_page_furniture(pages: list[list[str]]) -> list[list[str]]:
+    repeated = _repeated_edge_keys(pages)
+    cleaned: list[list[str]] = []
+    for lines in pages:
+        edges = set(_edge_indices(lines))
+        cleaned.append([
+            line for i, line in enumerate(lines)
+            if i not in edges or not _is_furniture(line, repeated)
+        ])
+    return cleaned
+
+
+def _repeated_edge_keys(pages: list[list[str]]) -> set[str]:
+    if len(pages) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        keys = {_furniture_key(lines[i]) for i in _edge_indices(lines)}
+        counts.update(key for key in keys if re.search(r"[^\W\d_]", key))
+    needed = math.ceil(len(pages) / 2)
+    return {key for key, count in counts.items() if count >= needed}
+
+
+def _is_furniture(line: str, repeated: set[str]) -> bool:
+    return bool(_PAGE_NUMBER_LINE.match(line)) or _furniture_key(line) in repeated
+
+
+def _typical_line_length(pages: list[list[str]]) -> int:
+    lengths = sorted(len(line) for lines in pages for line in lines if line)
+    if not lengths:
+        return 0
+    return lengths[int(0.75 * (len(lengths) - 1))]
+
+
+def _rejoin_lines(lines: list[str], typical: int) -> list[str]:
+    """Undo the hard line breaks pypdf puts inside paragraphs."""
+    paragraphs: list[str] = []
+    current, previous = "", ""
+    for line in lines:
+        if not line:
+            if current:
+                paragraphs.append(current)
+            current = ""
+        elif not current:
+            current = line
+        elif _breaks_paragraph(previous, line, typical):
+            paragraphs.append(current)
+            current = line
+        else:
+            current = _join_wrapped(current, line)
+        previous = line
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def _breaks_paragraph(previous: str, line: str, typical: int) -> bool:
+    """Whether the break between two lines of a page ends a paragraph.
+
+    It does when the previous line ends a sentence and either the next line
+    looks like a paragraph start or the previous line stopped well short of
+    the margin. A short line without closing punctuation followed by a
+    capital is taken as a heading.
+    """
+    if _BULLET_START.match(line):
+        return True
+    short = len(previous) < _SHORT_LINE_RATIO * typical
+    if _SENTENCE_END.search(previous):
+        return short or bool(_PARAGRAPH_START.match(line))
+    return short and _looks_like_heading(previous) and bool(_PARAGRAPH_START.match(line))
+
+
+def _looks_like_heading(line: str) -> bool:
+    return bool(_PARAGRAPH_START.match(line)) and not re.search(r"[,;\-–—]$", line)
+
+
+def _join_wrapped(previous: str, line: str) -> str:
+    if previous.endswith("\u00ad"):  # a soft hyphen only ever marks a line-end split
+        return previous[:-1] + line
+    if re.search(r"[a-z]-$", previous) and line[:1].islower():
+        return previous[:-1] + line  # "govern-" + "ance"
+    if re.search(r"\S-$", previous):
+        return previous + line  # a real hyphen at the line end: "2023-" + "24"
+    return f"{previous} {line}"
+
+
+# --------------------------------------------------------------------------
+# DOCX
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _load_docx(path: Path, data: bytes) -> tuple[str, str]:
+    document = _open_docx(path, data)
+    try:
+        blocks = list(_docx_blocks(document))
+        title = _docx_title(document, blocks)
+    except Exception as error:  # malformed XML inside an otherwise valid package
+        raise UnreadableDocument(f"{path.name}: the Word document is damaged") from error
+    return "\n\n".join(text for text, _style in blocks), title
+
+
+def _open_docx(path: Path, data: bytes) -> DocxDocument:
+    if data.startswith(_OLE_MAGIC):
+        raise UnreadableDocument(
+            f"{path.name}: this is an old-style Word file (.doc); save it as .docx first"
+        )
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise UnreadableDocument(
+            f"{path.name}: the file is not a Word document, or it is damaged"
+        )
+    try:
+        return docx.Document(io.BytesIO(data))
+    except Exception as error:  # python-docx raises several unrelated types
+        raise UnreadableDocument(f"{path.name}: the Word document is damaged") from error
+
+
+def _docx_blocks(document: DocxDocument) -> Iterator[tuple[str, str]]:
+    """Yield (text, style name) for each non-empty paragraph or table row, in order."""
+    yield from _docx_container_blocks(document.element.body, document)
+
+
+def _docx_container_blocks(
+    element: BaseOxmlElement, document: DocxDocument
+) -> Iterator[tuple[str, str]]:
+    for child in element.iterchildren():
+        if child.tag == f"{_W}p":
+            block = _docx_paragraph(Paragraph(child, document))
+            if block[0]:
+                yield block
+        elif child.tag == f"{_W}tbl":
+            yield from _docx_table_rows(Table(child, document))
+        elif child.tag == f"{_W}sdt":  # content controls wrap ordinary paragraphs
+            content = child.find(f"{_W}sdtContent")
+            if content is not None:
+                yield from _docx_container_blocks(content, document)
+
+
+def _docx_paragraph(paragraph: Paragraph) -> tuple[str, str]:
+    text = paragraph.text.strip()
+    style = _docx_style_name(paragraph)
+    if text and _is_docx_list_item(paragraph, style):
+        text = _BULLET + text
+    return text, style
+
+
+def _docx_style_name(paragraph: Paragraph) -> str:
+    style = paragraph.style
+    return (style.name or "") if style is not None else ""
+
+
+def _is_docx_list_item(paragraph: Paragraph, style: str) -> bool:
+    if style.startswith("List"):
+        return True
+    p_pr = paragraph._p.pPr
+    return p_pr is not None and p_pr.numPr is not None
+
+
+def _docx_table_rows(table: Table) -> Iterator[tuple[str, str]]:
+    for row in table.rows:
+        cells: list[str] = []
+        for tc in row._tr.tc_lst:
+            # A vertically merged cell repeats the text above; show it once.
+            if tc.vMerge == "continue":
+                continue
+            cells.append(_collapse_spaces(_Cell(tc, table).text))
+        text = " | ".join(cell for cell in cells if cell)
+        if text:
+            yield text, "Table"
+
+
+def _docx_title(document: DocxDocument, blocks: list[tuple[str, str]]) -> str:
+    title = _collapse_spaces(document.core_properties.title or "")
+    if title:
+        return title
+    for text, style in blocks:
+        if style in ("Title", "Heading 1"):
+            return _collapse_spaces(text)
+    return ""
+
+
+_LOADERS: dict[str, Callable[[Path, bytes], tuple[str, str]]] = {
+    "txt": _load_text,
+    "md": _load_text,
+    "html": _load_html,
+    "pdf": _load_pdf,
+    "docx": _load_docx,
+}
+
+_NO_TEXT_REASON: dict[str, str] = {
+    "txt": "the file is empty",
+    "md": "the file is empty",
+    "html": "the web page contains no readable text",
+    "pdf": "the PDF has no text layer (scanned image?)",
+    "docx": "the Word document contains no text",
+}

@@ -1,0 +1,254 @@
+"""Incremental, idempotent ingestion: files in, chunks in Chroma, BM25 beside it.
+
+Each document is hashed (its bytes, its manifest entry and the pipeline's own
+configuration). An unchanged hash means nothing is read, embedded or written.
+A changed document is re-chunked; chunks whose text is unchanged keep their
+stored embeddings, the rest are embedded, and stale chunks are deleted. The
+BM25 index is rebuilt from Chroma whenever the store's content changed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from llama_index.core import Document
+
+from ingest.chunking import StructureNodeParser
+from ingest.cleaning import clean_text
+from ingest.loaders import SUPPORTED_SUFFIXES, load_file
+from ingest.manifest import MANIFEST_NAME, document_info, read_manifest
+from retrieval.embedding import Embedder, get_embedder
+from retrieval.errors import IngestLocked, UnreadableDocument, UnsupportedFormat
+from retrieval.lexical import sync_lexical_index
+from retrieval.models import Chunk, DocumentInfo
+from retrieval.settings import Settings
+from retrieval.store import Store
+
+PIPELINE_VERSION = "1"
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, one-line reason)
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.failed)} failed "
+            f"({self.chunks_embedded} chunks embedded, {self.chunks_reused} reused, {self.seconds:.1f}s)"
+        )
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    doc_id: str  # path relative to the folder it was found in
+    manifest_entry: dict
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of an ingest, for progress bars: ``done`` of ``total`` files."""
+
+    done: int
+    total: int
+    name: str
+    status: str  # "added" | "updated" | "unchanged" | "failed" | "removed" | "indexing"
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
+    """Files to ingest under ``paths``, and those that cannot be (with the reason)."""
+    found: list[SourceFile] = []
+    problems: list[tuple[str, str]] = []
+    for root in paths:
+        if not root.exists():
+            problems.append((str(root), f"{root}: no such file or folder"))
+            continue
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        base = root.parent if root.is_file() else root
+        for path in files:
+            relative = path.relative_to(base)
+            if path.name == MANIFEST_NAME or any(part.startswith(".") for part in relative.parts):
+                continue
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+                problems.append((str(path), f"{path.name}: unsupported file type (Quorum reads {kinds})"))
+                continue
+            entry = read_manifest(path.parent).get(path.name, {})
+            found.append(SourceFile(path, relative.as_posix(), entry))
+    return found, problems
+
+
+def document_hash(source: SourceFile, settings: Settings) -> str:
+    digest = hashlib.sha256(source.path.read_bytes())
+    config = {
+        "pipeline": PIPELINE_VERSION,
+        "manifest": source.manifest_entry,
+        "chunk_tokens": settings.chunk_tokens,
+        "model": settings.embedding_model,
+    }
+    digest.update(json.dumps(config, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def embedding_text(chunk: Chunk, count_tokens: Callable[[str], int], max_tokens: int) -> str:
+    """The chunk with as much title/section context as the model's window allows."""
+    for prefix in (chunk.context, chunk.doc.title, ""):
+        text = f"{prefix}\n{chunk.text}" if prefix else chunk.text
+        if count_tokens(text) <= max_tokens:
+            return text
+    return chunk.text  # the chunker keeps every text within the window
+
+
+def prepare(source: SourceFile, settings: Settings, embedder: Embedder) -> tuple[DocumentInfo, str, list[Chunk], list[str]]:
+    """Load, clean and chunk one file; returns its info, text, chunks and texts to embed."""
+    loaded = load_file(source.path)
+    text = clean_text(loaded.text, loaded.format)
+    if not text.strip():
+        raise UnreadableDocument(f"{source.path.name}: no text left after cleaning")
+    info = document_info(source.doc_id, source.path.name, text, loaded.title, source.manifest_entry)
+    parser = StructureNodeParser(lambda t: embedder.count_tokens(t) - 2, max_tokens=settings.chunk_tokens)
+    nodes = parser.get_nodes_from_documents([Document(text=text, id_=info.doc_id)])
+    chunks: list[Chunk] = []
+    texts: list[str] = []
+    for index, node in enumerate(nodes):
+        draft = Chunk(
+            chunk_id="",
+            doc=info,
+            text=node.get_content(),
+            start=int(node.start_char_idx or 0),
+            end=int(node.end_char_idx or 0),
+            index=index,
+            paragraph=str(node.metadata.get("paragraph", "")),
+            section=str(node.metadata.get("section", "")),
+        )
+        embed_text = embedding_text(draft, embedder.count_tokens, embedder.max_tokens)
+        content = hashlib.sha256(embed_text.encode()).hexdigest()[:16]
+        chunks.append(_with_id(draft, f"{info.doc_id}:{index}:{content}"))
+        texts.append(embed_text)
+    return info, text, chunks, texts
+
+
+def _with_id(chunk: Chunk, chunk_id: str) -> Chunk:
+    return Chunk(chunk_id, chunk.doc, chunk.text, chunk.start, chunk.end, chunk.index, chunk.paragraph, chunk.section)
+
+
+@contextmanager
+def ingest_lock(settings: Settings) -> Iterator[None]:
+    """One ingest at a time per data directory; a second one is refused, not interleaved."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with open(settings.lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise IngestLocked(f"another ingest is running on {settings.home}; try again when it finishes") from error
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ingest(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    prune: bool = False,
+    store: Store | None = None,
+    embedder: Embedder | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> IngestReport:
+    began = time.perf_counter()
+    report = IngestReport()
+    with ingest_lock(settings):
+        store = store or Store(settings)
+        sources, report.failed = discover(paths)
+        stored = store.documents()
+        for done, source in enumerate(sources, start=1):
+            status = _ingest_one(source, settings, store, stored, report, embedder)
+            if on_progress:
+                on_progress(Progress(done, len(sources), source.doc_id, status))
+        if prune:
+            seen = {s.doc_id for s in sources}
+            for doc_id in sorted(set(stored) - seen):
+                store.delete_document(doc_id)
+                report.removed.append(doc_id)
+                if on_progress:
+                    on_progress(Progress(len(sources), len(sources), doc_id, "removed"))
+        if on_progress:
+            on_progress(Progress(len(sources), len(sources), "BM25 index", "indexing"))
+        sync_lexical_index(store, settings, force=report.changed)
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _ingest_one(
+    source: SourceFile,
+    settings: Settings,
+    store: Store,
+    stored: dict,
+    report: IngestReport,
+    embedder: Embedder | None,
+) -> str:
+    try:
+        doc_hash = document_hash(source, settings)
+        previous = stored.get(source.doc_id)
+        if previous is not None and previous.doc_hash == doc_hash:
+            report.unchanged.append(source.doc_id)
+            return "unchanged"
+        embedder = embedder or get_embedder(settings.embedding_model)
+        info, text, chunks, texts = prepare(source, settings, embedder)
+        vectors = _embed_missing(store, info.doc_id, chunks, texts, embedder, settings, report)
+        store.write_document(info, text, doc_hash, chunks, vectors)
+    except (UnsupportedFormat, UnreadableDocument) as error:
+        report.failed.append((str(source.path), str(error)))
+        return "failed"
+    except OSError as error:
+        report.failed.append((str(source.path), f"{source.path.name}: cannot read ({error.strerror or error})"))
+        return "failed"
+    status = "updated" if previous is not None else "added"
+    (report.updated if previous is not None else report.added).append(source.doc_id)
+    return status
+
+
+def _embed_missing(
+    store: Store,
+    doc_id: str,
+    chunks: list[Chunk],
+    texts: list[str],
+    embedder: Embedder,
+    settings: Settings,
+    report: IngestReport,
+) -> np.ndarray:
+    known = store.reusable_embeddings(doc_id)
+    vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
+    missing = [i for i, c in enumerate(chunks) if c.content_hash not in known]
+    for i, chunk in enumerate(chunks):
+        if chunk.content_hash in known:
+            vectors[i] = known[chunk.content_hash]
+    if missing:
+        vectors[missing] = embedder.embed([texts[i] for i in missing], batch_size=settings.embed_batch_size)
+    report.chunks_embedded += len(missing)
+    report.chunks_reused += len(chunks) - len(missing)
+    return vectors

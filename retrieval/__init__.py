@@ -1,0 +1,1 @@
+"""Quorum retrieval: the store, the lexical index, hybrid search and answers."""

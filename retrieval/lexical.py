@@ -1,0 +1,183 @@
+"""The BM25 index (bm25s), kept beside Chroma and rebuilt from it.
+
+Local Chroma has no sparse index, so the lexical side lives on disk next to
+it. The index is always derived from the chunks in Chroma and stamped with
+the store's fingerprint; a stamp that differs from the store's means the index
+is stale and is rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from retrieval.errors import IndexMissing, QuorumError
+from retrieval.models import Chunk, DocumentInfo
+from retrieval.settings import Settings
+from retrieval.store import Filters, Store
+
+# Keep figures such as 2023/24, 1,166 and 1.337m whole; single characters count too.
+TOKEN_PATTERN = r"(?u)\b\w+(?:[.,/]\w+)*\b"
+_STEMMER = Stemmer.Stemmer("english")
+_FORMAT = 1
+
+
+def lexical_text(chunk: Chunk) -> str:
+    return f"{chunk.context}\n{chunk.text}"
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    return bm25s.tokenize(
+        texts,
+        token_pattern=TOKEN_PATTERN,
+        stopwords="en",
+        stemmer=_STEMMER,
+        return_ids=False,
+        show_progress=False,
+    )
+
+
+class LexicalIndex:
+    def __init__(self, chunks: list[Chunk], retriever: bm25s.BM25 | None, stamp: str) -> None:
+        self.chunks = chunks
+        self.stamp = stamp
+        self._retriever = retriever
+        self._vocab: set[str] = set(retriever.vocab_dict) if retriever is not None else set()
+
+    @classmethod
+    def build(cls, chunks: Iterable[Chunk], stamp: str) -> LexicalIndex:
+        chunks = list(chunks)
+        if not chunks:
+            return cls([], None, stamp)
+        retriever = bm25s.BM25()
+        retriever.index(
+            bm25s.tokenize(
+                [lexical_text(c) for c in chunks],
+                token_pattern=TOKEN_PATTERN,
+                stopwords="en",
+                stemmer=_STEMMER,
+                show_progress=False,
+            ),
+            show_progress=False,
+        )
+        return cls(chunks, retriever, stamp)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def idf(self, terms: list[str]) -> dict[str, float]:
+        """Inverse document frequency of (already tokenised) terms; 0 for unknown ones."""
+        if self._retriever is None:
+            return {t: 0.0 for t in terms}
+        indptr = self._retriever.scores["indptr"]
+        n = len(self.chunks)
+        out = {}
+        for term in terms:
+            column = self._retriever.vocab_dict.get(term)
+            df = int(indptr[column + 1] - indptr[column]) if column is not None else 0
+            out[term] = float(np.log(1 + (n - df + 0.5) / (df + 0.5))) if df else 0.0
+        return out
+
+    def knows(self, term: str) -> bool:
+        """Does any indexed chunk contain this (stemmed) term?"""
+        tokens = tokenize([term])[0]
+        return bool(tokens) and all(t in self._vocab for t in tokens)
+
+    def search(self, query: str, n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+        if self._retriever is None:
+            return []
+        terms = [t for t in tokenize([query])[0] if t in self._vocab]
+        if not terms:
+            return []
+        scores = self._retriever.get_scores(terms)
+        if filters:
+            scores = np.where(self._mask(filters), scores, 0.0)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def _mask(self, filters: Filters) -> np.ndarray:
+        return np.fromiter((filters.allows(c) for c in self.chunks), dtype=bool, count=len(self.chunks))
+
+    # -- persistence -------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """Write to a fresh directory, then swap it in, so readers never see half an index."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".bm25-", dir=path.parent))
+        try:
+            if self._retriever is not None:
+                self._retriever.save(str(staging / "bm25"), show_progress=False)
+            with open(staging / "chunks.jsonl", "w", encoding="utf-8") as out:
+                for chunk in self.chunks:
+                    out.write(json.dumps(_chunk_record(chunk), ensure_ascii=False) + "\n")
+            (staging / "stamp.json").write_text(json.dumps({"format": _FORMAT, "stamp": self.stamp}))
+            old = path.with_name(path.name + ".old")
+            if path.exists():
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(path, old)
+            os.replace(staging, path)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex:
+        """Load a saved index; ``IndexMissing`` if it is absent or unreadable."""
+        try:
+            meta = json.loads((path / "stamp.json").read_text())
+            if meta.get("format") != _FORMAT:
+                raise IndexMissing(f"the lexical index at {path} is from another version")
+            with open(path / "chunks.jsonl", encoding="utf-8") as lines:
+                chunks = [_chunk_from_record(json.loads(line)) for line in lines]
+            retriever = None
+            if chunks:
+                retriever = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
+                if retriever.scores["num_docs"] != len(chunks):
+                    raise IndexMissing(f"the lexical index at {path} does not match its chunk list")
+        except IndexMissing:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise IndexMissing(f"the lexical index at {path} is missing or damaged ({error})") from error
+        return cls(chunks, retriever, str(meta["stamp"]))
+
+
+def _chunk_record(chunk: Chunk) -> dict[str, object]:
+    record = asdict(chunk)
+    record["doc"] = asdict(chunk.doc)
+    return record
+
+
+def _chunk_from_record(record: dict[str, object]) -> Chunk:
+    doc = DocumentInfo(**record.pop("doc"))  # type: ignore[arg-type]
+    return Chunk(doc=doc, **record)  # type: ignore[arg-type]
+
+
+def words(text: str) -> list[str]:
+    return re.findall(TOKEN_PATTERN, text.lower())
+
+
+def sync_lexical_index(store: Store, settings: Settings, force: bool = False) -> LexicalIndex:
+    """The BM25 index in step with the store: loaded if its stamp matches, else rebuilt."""
+    stamp = store.fingerprint()
+    if not force:
+        try:
+            index = LexicalIndex.load(settings.lexical_path)
+            if index.stamp == stamp:
+                return index
+        except QuorumError:
+            pass
+    index = LexicalIndex.build(store.all_chunks(), stamp)
+    index.save(settings.lexical_path)
+    return index

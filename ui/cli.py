@@ -1,0 +1,122 @@
+"""The `quorum` command line: a thin layer over ingest/ and retrieval/."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from retrieval.errors import QuorumError
+from retrieval.settings import Settings, load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Quorum: cited answers from governance documents.")
+console = Console()
+errors = Console(stderr=True)
+
+HomeOption = Annotated[Optional[Path], typer.Option("--home", help="Data directory (default ./.quorum, or QUORUM_HOME).")]
+ChromaOption = Annotated[Optional[str], typer.Option("--chroma-url", help="Chroma server URL (default: embedded store).")]
+
+
+def _settings(home: Path | None, chroma_url: str | None = None, **more: object) -> Settings:
+    return load_settings(home=home, chroma_url=chroma_url, **more)
+
+
+def _fail(error: Exception, code: int = 1) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {error}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: corpus/).")] = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove documents whose files are gone.")] = False,
+    home: HomeOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Load, clean, chunk, embed and index documents; only what changed is redone."""
+    from ingest.pipeline import ingest as run_ingest
+
+    try:
+        settings = _settings(home, chroma_url)
+        targets = paths or [settings.corpus]
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[name]}", style="dim"),
+            TimeElapsedColumn(),
+            console=errors,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("ingesting", total=None, name="")
+
+            def update(step: object) -> None:
+                bar.update(task, completed=step.done, total=step.total, name=f"{step.status}: {step.name}")
+
+            report = run_ingest(targets, settings, prune=prune, on_progress=update)
+    except QuorumError as error:
+        raise _fail(error) from None
+    for _, reason in report.failed:
+        errors.print(f"[red]✗[/red] {reason}", highlight=False)
+    console.print(report.summary(), highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    k: Annotated[Optional[int], typer.Option("-k", help="Passages to show.", min=1, max=50)] = None,
+    doc_type: Annotated[Optional[list[str]], typer.Option("--type", help="Only these document types.")] = None,
+    doc: Annotated[Optional[list[str]], typer.Option("--doc", help="Only these document ids.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only documents dated on/after YYYY-MM-DD.")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Only documents dated on/before YYYY-MM-DD.")] = None,
+    home: HomeOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Answer one question, citing the passages it comes from."""
+    from retrieval.answer import answer_question
+    from retrieval.search import Searcher
+    from retrieval.store import Filters
+    from ui.render import print_answer
+
+    try:
+        settings = _settings(home, chroma_url)
+        filters = Filters(tuple(doc_type or ()), tuple(doc or ()), since or "", until or "")
+        answer = answer_question(question, Searcher(settings), k=k, filters=filters)
+    except QuorumError as error:
+        raise _fail(error) from None
+    if as_json:
+        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_answer(answer, console)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    home: HomeOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Start the chat app in the browser."""
+    from ui.app import launch
+
+    try:
+        launch(_settings(home, chroma_url), host=host, port=port)
+    except QuorumError as error:
+        raise _fail(error) from None
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

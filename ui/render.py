@@ -1,0 +1,54 @@
+"""Terminal rendering of answers (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.text import Text
+
+from retrieval.models import Answer, Passage
+
+
+def source_line(n: int, passage: Passage) -> str:
+    chunk = passage.chunk
+    doc = chunk.doc
+    parts = [doc.title, doc.type]
+    if doc.date:
+        parts.append(doc.date)
+    if chunk.paragraph:
+        parts.append(f"para {chunk.paragraph}")
+    elif chunk.section:
+        parts.append(chunk.section[:60])
+    return f"[{n}] " + " · ".join(parts)
+
+
+def highlighted(passage: Passage, sentences: tuple[str, ...]) -> Text:
+    text = Text(passage.text, style="dim")
+    for sentence in sentences:
+        start = passage.text.find(sentence)
+        if start >= 0:
+            text.stylize("bold default", start, start + len(sentence))
+    return text
+
+
+def print_answer(answer: Answer, console: Console) -> None:
+    style = "yellow" if answer.abstained else "green"
+    body = Text(answer.text)
+    if answer.notice:
+        body.append(f"\n{answer.notice}", style="italic")
+    if answer.query and answer.query != answer.question:
+        body.append(f"\nsearched: {answer.query}", style="dim italic")
+    console.print(Panel(body, title="Answer", border_style=style, title_align="left"))
+    shown = [(c.n, c.passage, c.sentences) for c in answer.citations]
+    if answer.abstained:
+        shown = [(i, p, ()) for i, p in enumerate(answer.passages, start=1)]
+        console.print(Text("Closest passages:", style="bold"))
+    elif shown:
+        console.print(Text("Sources:", style="bold"))
+    for n, passage, sentences in shown:
+        items = [Text(source_line(n, passage), style="bold cyan")]
+        if passage.chunk.doc.url:
+            items.append(Text(passage.chunk.doc.url, style="underline blue"))
+        items.append(highlighted(passage, sentences))
+        console.print(Group(*items), "")
+    console.print(Text(f"{answer.timing_ms.get('total', 0):.0f} ms", style="dim"))
