@@ -13,9 +13,9 @@ import fcntl
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +28,12 @@ from ingest.manifest import MANIFEST_NAME, document_info, read_manifest
 from retrieval.embedding import Embedder, get_embedder
 from retrieval.errors import IngestLocked, UnreadableDocument, UnsupportedFormat
 from retrieval.lexical import sync_lexical_index
-from retrieval.models import Chunk, DocumentInfo
+from retrieval.models import Chunk, DocumentInfo, Sentence
+from retrieval.sentences import sentence_spans
 from retrieval.settings import Settings
 from retrieval.store import Store
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 @dataclass
@@ -122,8 +123,19 @@ def embedding_text(chunk: Chunk, count_tokens: Callable[[str], int], max_tokens:
     return chunk.text  # the chunker keeps every text within the window
 
 
-def prepare(source: SourceFile, settings: Settings, embedder: Embedder) -> tuple[DocumentInfo, str, list[Chunk], list[str]]:
-    """Load, clean and chunk one file; returns its info, text, chunks and texts to embed."""
+@dataclass(frozen=True)
+class Prepared:
+    """One document, cleaned and split, ready to embed and store."""
+
+    info: DocumentInfo
+    text: str
+    chunks: list[Chunk]
+    chunk_texts: list[str]  # what the model embeds for each chunk
+    sentences: list[Sentence]
+
+
+def prepare(source: SourceFile, settings: Settings, embedder: Embedder) -> Prepared:
+    """Load, clean and split one file."""
     loaded = load_file(source.path)
     text = clean_text(loaded.text, loaded.format)
     if not text.strip():
@@ -133,6 +145,7 @@ def prepare(source: SourceFile, settings: Settings, embedder: Embedder) -> tuple
     nodes = parser.get_nodes_from_documents([Document(text=text, id_=info.doc_id)])
     chunks: list[Chunk] = []
     texts: list[str] = []
+    sentences: list[Sentence] = []
     for index, node in enumerate(nodes):
         draft = Chunk(
             chunk_id="",
@@ -145,14 +158,25 @@ def prepare(source: SourceFile, settings: Settings, embedder: Embedder) -> tuple
             section=str(node.metadata.get("section", "")),
         )
         embed_text = embedding_text(draft, embedder.count_tokens, embedder.max_tokens)
-        content = hashlib.sha256(embed_text.encode()).hexdigest()[:16]
-        chunks.append(_with_id(draft, f"{info.doc_id}:{index}:{content}"))
+        chunk = replace(draft, chunk_id=f"{info.doc_id}:{index}:{_content_hash(embed_text)}")
+        chunks.append(chunk)
         texts.append(embed_text)
-    return info, text, chunks, texts
+        sentences.extend(chunk_sentences(chunk))
+    return Prepared(info, text, chunks, texts, sentences)
 
 
-def _with_id(chunk: Chunk, chunk_id: str) -> Chunk:
-    return Chunk(chunk_id, chunk.doc, chunk.text, chunk.start, chunk.end, chunk.index, chunk.paragraph, chunk.section)
+def chunk_sentences(chunk: Chunk) -> list[Sentence]:
+    """The sentences of a chunk worth matching on their own (four words or more)."""
+    return [
+        Sentence(f"{chunk.chunk_id}#{start}:{_content_hash(chunk.text[start:end])}", chunk.chunk_id, start, end,
+                 chunk.text[start:end])
+        for start, end in sentence_spans(chunk.text)
+        if len(chunk.text[start:end].split()) >= 4
+    ]
+
+
+def _content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @contextmanager
@@ -218,9 +242,16 @@ def _ingest_one(
             report.unchanged.append(source.doc_id)
             return "unchanged"
         embedder = embedder or get_embedder(settings.embedding_model)
-        info, text, chunks, texts = prepare(source, settings, embedder)
-        vectors = _embed_missing(store, info.doc_id, chunks, texts, embedder, settings, report)
-        store.write_document(info, text, doc_hash, chunks, vectors)
+        doc = prepare(source, settings, embedder)
+        doc_id = doc.info.doc_id
+        chunk_vectors = _embed_missing(
+            store.reusable_embeddings(doc_id, "chunks"), doc.chunks, doc.chunk_texts, embedder, settings, report
+        )
+        sentence_vectors = _embed_missing(
+            store.reusable_embeddings(doc_id, "sentences"), doc.sentences, [s.text for s in doc.sentences],
+            embedder, settings, None,
+        )
+        store.write_document(doc.info, doc.text, doc_hash, doc.chunks, chunk_vectors, doc.sentences, sentence_vectors)
     except (UnsupportedFormat, UnreadableDocument) as error:
         report.failed.append((str(source.path), str(error)))
         return "failed"
@@ -233,22 +264,22 @@ def _ingest_one(
 
 
 def _embed_missing(
-    store: Store,
-    doc_id: str,
-    chunks: list[Chunk],
+    known: dict[str, np.ndarray],
+    records: Sequence[Chunk | Sentence],
     texts: list[str],
     embedder: Embedder,
     settings: Settings,
-    report: IngestReport,
+    report: IngestReport | None,
 ) -> np.ndarray:
-    known = store.reusable_embeddings(doc_id)
-    vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
-    missing = [i for i, c in enumerate(chunks) if c.content_hash not in known]
-    for i, chunk in enumerate(chunks):
-        if chunk.content_hash in known:
-            vectors[i] = known[chunk.content_hash]
+    """Vectors for ``records``: stored ones reused by content hash, the rest embedded."""
+    vectors = np.zeros((len(records), embedder.dimension), dtype=np.float32)
+    missing = [i for i, r in enumerate(records) if r.content_hash not in known]
+    for i, record in enumerate(records):
+        if record.content_hash in known:
+            vectors[i] = known[record.content_hash]
     if missing:
         vectors[missing] = embedder.embed([texts[i] for i in missing], batch_size=settings.embed_batch_size)
-    report.chunks_embedded += len(missing)
-    report.chunks_reused += len(chunks) - len(missing)
+    if report is not None:
+        report.chunks_embedded += len(missing)
+        report.chunks_reused += len(records) - len(missing)
     return vectors

@@ -1,12 +1,15 @@
 """Extractive answers: sentences quoted verbatim from the passages, each cited.
 
-No model writes anything here. Candidate passages from hybrid search are
-split into sentences; each sentence is scored by how much of the question's
-weight (IDF of its terms) it covers, by its passage's dense similarity and by
-whether it holds the kind of thing asked for (a figure, a date, a name). The
-best sentences become the answer. When the question names something the
-corpus never mentions, or no sentence covers enough of it, Quorum says the
-documents do not answer instead of guessing.
+No model writes anything here. Candidate passages from hybrid search are split
+into sentences, and each sentence is scored by its own embedding's similarity
+to the question, by how much of the question's weight (IDF of its terms) it
+covers, and by whether it holds the kind of thing asked for (a sum of money, a
+figure, a date). The best sentences become the answer.
+
+Quorum abstains rather than guess when the question names something no
+document mentions, when it asks for a kind of fact (a sum, a count, a date) or
+a period (2024/25) that no good sentence supplies, or when no sentence is
+close enough to the question.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.errors import InvalidQuestion
-from retrieval.lexical import tokenize
+from retrieval.lexical import question_terms, tokenize
 from retrieval.models import Answer, Citation, Passage
 from retrieval.search import Searcher
 from retrieval.sentences import sentence_spans
@@ -26,25 +29,19 @@ from retrieval.store import Filters
 
 NO_ANSWER = "The documents do not answer this question."
 MAX_QUESTION_CHARS = 1000
+CANDIDATE_PASSAGES = 8
 
-# Words that shape a question but say nothing about its subject.
-_QUESTION_WORDS = set(
-    tokenize(
-        [
-            "what which who whom whose when where why how many much did does do is are was were "
-            "has have had find finding findings say says said tell me about there any give list describe "
-            "explain please happen happened mention mentioned according documents document show shows "
-            "can could would should will us know latest current currently"
-        ]
-    )[0]
-)
 _MARKER = re.compile(r"^(?:\d{1,3}\.\s+|•\s*)")
-_FIGURE = re.compile(r"\d")
-_DATE = re.compile(
-    r"\b(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:January|February|March|April|May|June|July|August|September|"
-    r"October|November|December)\b|\b(?:19|20)\d{2}\b|\bQ[1-4]\b"
-)
-_NAME = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b")
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand|million|half"
+_KIND_NEEDS = {
+    "money": re.compile(r"£\s?\d"),
+    "figure": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I),
+    "date": re.compile(
+        r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+        r"|\b(?:19|20)\d{2}\b|\bQ[1-4]\b|\b\d+\s+(?:days?|weeks?|months?|years?)\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b"
+    ),
+}
+_PERIOD = re.compile(r"\b(?:19|20)\d{2}(?:/\d{2})?\b")
 
 
 @dataclass(frozen=True)
@@ -52,15 +49,24 @@ class ScoredSentence:
     passage_index: int
     text: str
     score: float
-    coverage: float
+    fits_kind: bool
+    fits_period: bool
 
 
-def question_terms(question: str) -> list[str]:
-    return [t for t in dict.fromkeys(tokenize([question])[0]) if t not in _QUESTION_WORDS]
+def answer_kind(question: str) -> str:
+    """What sort of fact the question asks for: money, figure, date, or any."""
+    q = question.lower()
+    if re.search(r"\b(?:cost|costs|budget|funding|funded|spend|spent|precept|money|worth|price|pounds|£)\b", q):
+        return "money"
+    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|share|rate|number|figure)\b|\bper ?cent\b", q):
+        return "figure"
+    if re.search(r"\bwhen\b|\bwhat (?:date|year|month|day)\b|\bhow long\b|\bby what date\b", q):
+        return "date"
+    return "any"
 
 
 def unknown_names(question: str, searcher: Searcher) -> list[str]:
-    """Proper names and figures in the question that no document contains."""
+    """Proper names and years in the question that no document contains."""
     words = re.findall(r"[A-Za-z0-9£][\w'’/.-]*", question)
     candidates = [
         w.strip(".") for i, w in enumerate(words)
@@ -69,54 +75,64 @@ def unknown_names(question: str, searcher: Searcher) -> list[str]:
     return [w for w in candidates if not searcher.lexical.knows(w)]
 
 
-def _answer_kind(question: str) -> str:
-    q = question.lower()
-    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|number|amount|figure)\b|\bcost\b|\bbudget\b", q):
-        return "figure"
-    if re.search(r"\bwhen\b|\bwhat (?:date|year|month)\b|\bhow long\b", q):
-        return "date"
-    if re.search(r"\bwho\b|\bwhich (?:officer|person|member)\b", q):
-        return "name"
-    return "any"
+def _financial_year(iso_date: str) -> set[str]:
+    """The periods a dated document speaks for: its year and its April-to-March year."""
+    if len(iso_date) < 7:
+        return set()
+    year, month = int(iso_date[:4]), int(iso_date[5:7])
+    start = year if month >= 4 else year - 1
+    return {str(year), f"{start}/{(start + 1) % 100:02d}"}
 
 
-def _kind_bonus(kind: str, sentence: str) -> float:
-    pattern = {"figure": _FIGURE, "date": _DATE, "name": _NAME}.get(kind)
-    return 0.1 if pattern is not None and pattern.search(sentence) else 0.0
+def _fits_period(periods: list[str], passage: Passage) -> bool:
+    if not periods:
+        return True
+    haystack = f"{passage.chunk.context}\n{passage.text}"
+    own = _financial_year(passage.chunk.doc.date)
+    found = [p in haystack or p in own for p in periods]
+    return any(found) if len(periods) > 1 else all(found)
 
 
-def score_sentences(question: str, passages: list[Passage], searcher: Searcher) -> list[ScoredSentence]:
-    terms = question_terms(question)
+def score_sentences(
+    query: str, passages: list[Passage], query_vector: np.ndarray, searcher: Searcher
+) -> list[ScoredSentence]:
+    terms = question_terms(query)
     idf = searcher.lexical.idf(terms)
     total = sum(idf.values()) or 1.0
-    kind = _answer_kind(question)
+    kind = answer_kind(query)
+    periods = _PERIOD.findall(query)
+    stored = searcher.store.sentence_vectors([p.chunk.chunk_id for p in passages])
     scored: list[ScoredSentence] = []
     for index, passage in enumerate(passages):
-        dense = passage.dense_similarity or 0.0
+        context = set(tokenize([passage.chunk.context])[0])
+        body = set(tokenize([passage.text])[0])
+        vectors = {(a, b): v for a, b, v in stored.get(passage.chunk.chunk_id, [])}
+        fits_period = _fits_period(periods, passage)
         for start, end in sentence_spans(passage.text):
-            text = _MARKER.sub("", passage.text[start:end]).strip()
-            if len(text.split()) < 4:
+            raw = passage.text[start:end]
+            text = _MARKER.sub("", raw).strip()
+            if len(text.split()) < 4 or (start, end) not in vectors or _is_heading(raw):
                 continue
             present = set(tokenize([text])[0])
-            coverage = sum(w for t, w in idf.items() if t in present) / total
-            score = 0.65 * coverage + 0.35 * dense + _kind_bonus(kind, text) - 0.01 * index
-            scored.append(ScoredSentence(index, text, score, coverage))
+            coverage = sum(
+                weight * (1.0 if t in present else 0.5 if t in context else 0.3 if t in body else 0.0)
+                for t, weight in idf.items()
+            ) / total
+            similarity = float(np.dot(query_vector, vectors[(start, end)]))
+            fits_kind = kind == "any" or bool(_KIND_NEEDS[kind].search(_without_periods(text, periods)))
+            score = 0.45 * coverage + 0.45 * similarity + 0.1 / (1 + index) + (0.08 if fits_kind else 0.0)
+            scored.append(ScoredSentence(index, text, score, fits_kind, fits_period))
     return sorted(scored, key=lambda s: s.score, reverse=True)
 
 
-def _with_dense_similarity(passages: list[Passage], searcher: Searcher, query: str) -> list[Passage]:
-    """Fill in dense similarity for passages found by BM25 alone."""
-    missing = [p.chunk.chunk_id for p in passages if p.dense_similarity is None]
-    if not missing:
-        return passages
-    got = searcher.store.chunks.get(ids=missing, include=["embeddings"])
-    vector = searcher.embedder.embed_query(query)
-    similarity = {i: float(np.dot(vector, v)) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
-    return [
-        p if p.dense_similarity is not None
-        else Passage(p.chunk, p.score, p.lexical_rank, p.dense_rank, similarity.get(p.chunk.chunk_id, 0.0))
-        for p in passages
-    ]
+def _is_heading(line: str) -> bool:
+    return not line.startswith("•") and line.rstrip()[-1:] not in ".!?”\"’)" and len(line.split()) < 12
+
+
+def _without_periods(text: str, periods: list[str]) -> str:
+    for period in periods:
+        text = text.replace(period, " ")
+    return text
 
 
 def check_question(question: str) -> str:
@@ -142,24 +158,24 @@ def answer_question(
     query = check_question(query) if query else question
     settings = searcher.settings
     k = k or settings.top_k
-    candidates = searcher.search(query, max(k, 8), filters)
-    searched = time.perf_counter()
-    candidates = _with_dense_similarity(candidates, searcher, query)
-    ranked = score_sentences(query, candidates, searcher)
-    timing = {"retrieve": (searched - began) * 1000}
+    found = searcher.retrieve(query, max(k, CANDIDATE_PASSAGES), filters)
+    candidates = found.passages
+    timing = {"retrieve": (time.perf_counter() - began) * 1000}
+    ranked = score_sentences(query, candidates[:CANDIDATE_PASSAGES], found.query_vector, searcher)
+    usable = [s for s in ranked if s.fits_kind and s.fits_period]
 
     missing = unknown_names(query, searcher)
-    best = ranked[0] if ranked else None
-    if missing or best is None or best.score < settings.abstain_below:
+    if missing or not usable or usable[0].score < settings.abstain_below:
         notice = f"No document mentions {', '.join(missing)}." if missing else ""
         timing["total"] = (time.perf_counter() - began) * 1000
         return Answer(question, NO_ANSWER, True, [], candidates[:k], query, timing, notice)
 
+    best = usable[0]
     chosen = [best]
-    for sentence in ranked[1:]:
+    for sentence in usable[1:]:
         if len(chosen) >= settings.max_answer_sentences:
             break
-        if sentence.score >= 0.8 * best.score and sentence.text not in {c.text for c in chosen}:
+        if sentence.score >= settings.keep_ratio * best.score and sentence.text not in {c.text for c in chosen}:
             chosen.append(sentence)
 
     numbers: dict[int, int] = {}
@@ -169,9 +185,7 @@ def answer_question(
         n = numbers.setdefault(sentence.passage_index, len(numbers) + 1)
         parts.append(f"{sentence.text} [{n}]")
         cited.setdefault(sentence.passage_index, []).append(sentence.text)
-    citations = [
-        Citation(n, candidates[index], tuple(cited[index])) for index, n in numbers.items()
-    ]
+    citations = [Citation(n, candidates[index], tuple(cited[index])) for index, n in numbers.items()]
     shown = _passages_to_show(candidates, [c.passage for c in citations], k)
     timing["total"] = (time.perf_counter() - began) * 1000
     return Answer(question, " ".join(parts), False, citations, shown, query, timing)

@@ -47,6 +47,30 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     )
 
 
+# Words that shape a question but say nothing about its subject.
+QUESTION_WORDS = frozenset(
+    tokenize(
+        [
+            "what which who whom whose when where why how many much did does do is are was were "
+            "has have had find finding findings say says said tell me about there any give list describe "
+            "explain please happen happened mention mentioned according documents document show shows "
+            "can could would should will us know"
+        ]
+    )[0]
+)
+
+
+def question_terms(question: str) -> list[str]:
+    """The question's subject terms, tokenised as the index is, in order, once each."""
+    return [t for t in dict.fromkeys(tokenize([question])[0]) if t not in QUESTION_WORDS]
+
+
+def query_terms_text(question: str) -> str:
+    """The question without its question words, for BM25."""
+    kept = [w for w in words(question) if not set(tokenize([w])[0]) <= QUESTION_WORDS]
+    return " ".join(kept) or question
+
+
 class LexicalIndex:
     def __init__(self, chunks: list[Chunk], retriever: bm25s.BM25 | None, stamp: str) -> None:
         self.chunks = chunks
@@ -74,6 +98,10 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def documents(self) -> list[DocumentInfo]:
+        """Each indexed document's info, once."""
+        return list({c.doc.doc_id: c.doc for c in self.chunks}.values())
 
     def idf(self, terms: list[str]) -> dict[str, float]:
         """Inverse document frequency of (already tokenised) terms; 0 for unknown ones."""

@@ -44,6 +44,21 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Sentence:
+    """A sentence of a chunk, embedded on its own for sharper dense matching."""
+
+    sentence_id: str  # "<chunk_id>#<start>:<content hash>"
+    chunk_id: str
+    start: int  # offsets into the chunk text
+    end: int
+    text: str
+
+    @property
+    def content_hash(self) -> str:
+        return self.sentence_id.rsplit(":", 1)[-1]
+
+
+@dataclass(frozen=True)
 class Passage:
     """A chunk as retrieved for one question, with its fused score."""
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from retrieval.embedding import Embedder, get_embedder
 from retrieval.errors import IndexMissing
 from retrieval.fusion import reciprocal_rank_fusion
-from retrieval.lexical import LexicalIndex, sync_lexical_index
+from retrieval.lexical import LexicalIndex, query_terms_text, sync_lexical_index, tokenize, words
 from retrieval.models import Passage
 from retrieval.settings import Settings
 from retrieval.store import Filters, Store, chunk_metadata
@@ -36,20 +42,38 @@ class Searcher:
         self.lexical = sync_lexical_index(self.store, self.settings)
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        return self.retrieve(query, k, filters).passages
+
+    def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
+        """Fuse three rankings: BM25 over chunks, dense over chunks, dense over sentences."""
         k = k or self.settings.top_k
         n = max(self.settings.candidates, k)
-        lexical = self.lexical.search(query, n, filters)
-        dense = self.store.dense_search(self.embedder.embed_query(query), n, filters)
+        vector = self.embedder.embed_query(query)
+        lexical = self.lexical.search(query_terms_text(query), n, filters)
+        dense = self.store.dense_search(vector, n, filters)
+        by_sentence = self.store.dense_sentence_search(vector, 2 * n, filters)[:n]
+        rankings = [[c.chunk_id for c, _ in lexical], [c.chunk_id for c, _ in dense], [i for i, _ in by_sentence]]
+        weights = [self.settings.lexical_weight, self.settings.dense_weight, self.settings.sentence_weight]
         chunks = {c.chunk_id: c for c, _ in lexical} | {c.chunk_id: c for c, _ in dense}
+        named = named_document(query, self.lexical)
+        if named is not None:
+            # "What did the 2016 PEEL inspection find about X?": search X within that document too.
+            doc_id, topic = named
+            within = Filters(doc_ids=(doc_id,)) if not filters else filters
+            if not within.doc_ids or doc_id in within.doc_ids:
+                within = Filters(within.types, (doc_id,), within.date_from, within.date_to)
+                topic_lexical = self.lexical.search(topic, n, within)
+                topic_dense = self.store.dense_sentence_search(self.embedder.embed_query(topic), 2 * n, within)[:n]
+                rankings += [[c.chunk_id for c, _ in topic_lexical], [i for i, _ in topic_dense]]
+                weights += [self.settings.named_weight] * 2
+                chunks |= {c.chunk_id: c for c, _ in topic_lexical}
+        missing = list({i for ranking in rankings for i in ranking} - set(chunks))
+        chunks |= {c.chunk_id: c for c in self.store.get_chunks(missing)}
         lexical_rank = {c.chunk_id: r for r, (c, _) in enumerate(lexical, start=1)}
         dense_rank = {c.chunk_id: r for r, (c, _) in enumerate(dense, start=1)}
         similarity = {c.chunk_id: s for c, s in dense}
-        fused = reciprocal_rank_fusion(
-            [list(lexical_rank), list(dense_rank)],
-            [self.settings.lexical_weight, self.settings.dense_weight],
-            k=self.settings.rrf_k,
-        )
-        return [
+        fused = reciprocal_rank_fusion(rankings, weights, k=self.settings.rrf_k)
+        passages = [
             Passage(
                 chunk=chunks[chunk_id],
                 score=score,
@@ -59,6 +83,40 @@ class Searcher:
             )
             for chunk_id, score in fused[:k]
         ]
+        return Retrieval(passages, vector)
+
+
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
+def named_document(query: str, lexical: LexicalIndex) -> tuple[str, str] | None:
+    """The one document a question names, and the question's topic without the naming words.
+
+    A document is named when two or more of the question's words, one of them a year,
+    belong to its title, type or date and to no other document's ("the 2016 PEEL inspection").
+    """
+    query_words = words(query_terms_text(query))
+    namings = {
+        doc.doc_id: set(tokenize([f"{doc.title} {doc.type} {doc.date[:4]}"])[0]) for doc in lexical.documents()
+    }
+    shared = Counter(term for naming in namings.values() for term in naming)
+    matches = []
+    for doc_id, naming in namings.items():
+        distinctive = {t for t in naming if shared[t] == 1}
+        matched = [w for w in query_words if set(tokenize([w])[0]) & distinctive]
+        if len(matched) >= 2 and any(_YEAR.fullmatch(w) for w in matched):
+            matches.append((doc_id, matched))
+    if len(matches) != 1:
+        return None
+    doc_id, matched = matches[0]
+    topic = " ".join(w for w in query_words if w not in matched)
+    return (doc_id, topic) if topic else None
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    passages: list[Passage]
+    query_vector: np.ndarray
 
 
 class HybridRetriever(BaseRetriever):

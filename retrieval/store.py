@@ -1,7 +1,8 @@
 """The Chroma store: chunk vectors and texts, plus one record per document.
 
-Two collections: ``<name>`` holds the chunks (cosine space, our own
-embeddings) and ``<name>_docs`` holds each document's cleaned text and hash.
+Three collections: ``<name>`` holds the chunks (cosine space, our own
+embeddings), ``<name>_sentences`` each chunk's sentences embedded on their
+own, and ``<name>_docs`` each document's cleaned text and hash.
 The document record is written last, so a document whose record is missing or
 stale is simply ingested again: an interrupted ingest never leaves a record
 that claims chunks it does not have.
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.errors import StoreUnavailable
-from retrieval.models import Chunk, DocumentInfo
+from retrieval.models import Chunk, DocumentInfo, Sentence
 from retrieval.settings import Settings
 
 _PAGE = 2000
@@ -90,6 +91,19 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
     return meta
 
 
+def _sentence_metadata(sentence: Sentence, chunk: Chunk) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {
+        "doc_id": chunk.doc.doc_id,
+        "chunk_id": sentence.chunk_id,
+        "start": sentence.start,
+        "end": sentence.end,
+        "date_ord": date_ordinal(chunk.doc.date),
+    }
+    if chunk.doc.type:
+        meta["type"] = chunk.doc.type
+    return meta
+
+
 def document_info(meta: dict[str, Any]) -> DocumentInfo:
     return DocumentInfo(**{field: str(meta.get(field, "") or "") for field in _DOC_FIELDS})
 
@@ -137,6 +151,11 @@ class Store:
                 configuration={"hnsw": {"space": "cosine"}},
                 embedding_function=None,
             )
+            self.sentences = self.client.get_or_create_collection(
+                f"{settings.collection}_sentences",
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
             self.docs = self.client.get_or_create_collection(
                 f"{settings.collection}_docs", embedding_function=None
             )
@@ -155,12 +174,13 @@ class Store:
         got = self.docs.get(ids=[doc_id], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
-    def reusable_embeddings(self, doc_id: str) -> dict[str, np.ndarray]:
-        """Embeddings already stored for a document, by chunk content hash."""
-        got = self.chunks.get(where={"doc_id": doc_id}, include=["embeddings"])
+    def reusable_embeddings(self, doc_id: str, kind: str = "chunks") -> dict[str, np.ndarray]:
+        """Embeddings already stored for a document's chunks or sentences, by content hash."""
+        collection = self.chunks if kind == "chunks" else self.sentences
+        got = collection.get(where={"doc_id": doc_id}, include=["embeddings"])
         return {
-            chunk_id.rsplit(":", 1)[-1]: np.asarray(vector, dtype=np.float32)
-            for chunk_id, vector in zip(got["ids"], got["embeddings"], strict=True)
+            record_id.rsplit(":", 1)[-1]: np.asarray(vector, dtype=np.float32)
+            for record_id, vector in zip(got["ids"], got["embeddings"], strict=True)
         }
 
     def write_document(
@@ -169,28 +189,44 @@ class Store:
         text: str,
         doc_hash: str,
         chunks: Sequence[Chunk],
-        embeddings: np.ndarray,
+        chunk_vectors: np.ndarray,
+        sentences: Sequence[Sentence] = (),
+        sentence_vectors: np.ndarray | None = None,
     ) -> None:
-        """Replace a document's chunks, then its record (in that order)."""
-        ids = [c.chunk_id for c in chunks]
-        batch = max(1, min(self._max_batch(), 1000))
-        for i in range(0, len(chunks), batch):
-            part = chunks[i : i + batch]
-            self.chunks.upsert(
-                ids=ids[i : i + batch],
-                documents=[c.text for c in part],
-                metadatas=[chunk_metadata(c) for c in part],
-                embeddings=embeddings[i : i + batch],
-            )
-        keep = set(ids)
-        stale = [i for i in self._chunk_ids(info.doc_id) if i not in keep]
-        if stale:
-            self.chunks.delete(ids=stale)
+        """Replace a document's chunks and sentences, then its record (in that order)."""
+        by_id = {c.chunk_id: c for c in chunks}
+        self._replace(
+            self.chunks, info.doc_id, [c.chunk_id for c in chunks],
+            [c.text for c in chunks], [chunk_metadata(c) for c in chunks], chunk_vectors,
+        )
+        self._replace(
+            self.sentences, info.doc_id, [s.sentence_id for s in sentences], [s.text for s in sentences],
+            [_sentence_metadata(s, by_id[s.chunk_id]) for s in sentences],
+            sentence_vectors if sentence_vectors is not None else np.zeros((0, 1), dtype=np.float32),
+        )
         meta = {k: v for k, v in asdict(info).items() if v} | {"doc_hash": doc_hash, "n_chunks": len(chunks)}
         self.docs.upsert(ids=[info.doc_id], documents=[text], metadatas=[meta], embeddings=[[0.0]])
 
+    def _replace(
+        self, collection: Any, doc_id: str, ids: list[str], texts: list[str], metas: list[dict], vectors: np.ndarray
+    ) -> None:
+        batch = max(1, min(self._max_batch(), 1000))
+        for i in range(0, len(ids), batch):
+            collection.upsert(
+                ids=ids[i : i + batch],
+                documents=texts[i : i + batch],
+                metadatas=metas[i : i + batch],
+                embeddings=vectors[i : i + batch],
+            )
+        keep = set(ids)
+        existing = collection.get(where={"doc_id": doc_id}, include=[])["ids"]
+        stale = [i for i in existing if i not in keep]
+        if stale:
+            collection.delete(ids=stale)
+
     def delete_document(self, doc_id: str) -> None:
         self.docs.delete(ids=[doc_id])
+        self.sentences.delete(where={"doc_id": doc_id})
         self.chunks.delete(where={"doc_id": doc_id})
 
     # -- chunks ------------------------------------------------------------
@@ -224,10 +260,53 @@ class Store:
             )
         ]
 
-    # -- helpers -----------------------------------------------------------
+    def get_chunks(self, chunk_ids: list[str]) -> list[Chunk]:
+        if not chunk_ids:
+            return []
+        got = self.chunks.get(ids=chunk_ids, include=["documents", "metadatas"])
+        return [
+            chunk_from_record(i, text, meta)
+            for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
 
-    def _chunk_ids(self, doc_id: str) -> list[str]:
-        return list(self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
+    def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        got = self.chunks.get(ids=chunk_ids, include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+
+    def dense_sentence_search(
+        self, vector: np.ndarray, n: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        """Chunk ids by their best-matching sentence, best first."""
+        total = self.sentences.count()
+        if total == 0:
+            return []
+        got = self.sentences.query(
+            query_embeddings=[vector],
+            n_results=min(n, total),
+            where=filters.where() if filters else None,
+            include=["metadatas", "distances"],
+        )
+        best: dict[str, float] = {}
+        for meta, distance in zip(got["metadatas"][0], got["distances"][0], strict=True):
+            chunk_id = str(meta["chunk_id"])
+            best.setdefault(chunk_id, 1.0 - float(distance))
+        return list(best.items())
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """Each chunk's stored sentence vectors, as (start, end, vector) in chunk order."""
+        if not chunk_ids:
+            return {}
+        got = self.sentences.get(where={"chunk_id": {"$in": chunk_ids}}, include=["embeddings", "metadatas"])
+        found: dict[str, list[tuple[int, int, np.ndarray]]] = {}
+        for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
+            found.setdefault(str(meta["chunk_id"]), []).append(
+                (int(meta["start"]), int(meta["end"]), np.asarray(vector, dtype=np.float32))
+            )
+        return {k: sorted(v, key=lambda item: item[0]) for k, v in found.items()}
+
+    # -- helpers -----------------------------------------------------------
 
     def _max_batch(self) -> int:
         try:

@@ -1,0 +1,124 @@
+"""Showing and keeping results: rich tables, the JSON object, the results file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from evals.dataset import BUILT_IN_NAME
+from evals.metrics import METRIC_KEYS, Metrics
+from evals.runner import EvalResult
+
+RESULTS_DIR = Path(__file__).parent / "results"
+
+# Short two-line headers keep the table about 120 columns wide.
+_HEADERS = {
+    "hit@1": "hit\n@1",
+    "hit@5": "hit\n@5",
+    "recall@10": "recall\n@10",
+    "mrr@10": "mrr\n@10",
+    "ndcg@10": "ndcg\n@10",
+    "answer_correct": "answer\ncorrect",
+    "citation_precision": "cite\nprec.",
+    "citation_recall": "cite\nrecall",
+    "abstention_accuracy": "abstain\naccuracy",
+    "false_abstention": "false\nabstain",
+    "latency_p50_ms": "p50\nms",
+    "latency_p95_ms": "p95\nms",
+}
+
+
+def result_json(result: EvalResult) -> dict[str, Any]:
+    def systems(by_system: dict[str, Metrics]) -> dict[str, Any]:
+        return {name: metrics.as_dict() for name, metrics in by_system.items()}
+
+    return {
+        "dataset": result.dataset,
+        "n": result.n,
+        "systems": systems(result.systems),
+        "by_type": {group: systems(by) for group, by in result.by_type.items()},
+        "by_split": {group: systems(by) for group, by in result.by_split.items()},
+        "commit": result.commit,
+        "date": result.date,
+    }
+
+
+def result_path(result: EvalResult, folder: Path | None = None) -> Path:
+    """``<YYYY-MM-DD>-<commit>.json`` for the built-in set; another set's file
+    names are appended, so that trying one's own set never overwrites it."""
+    name = f"{result.date[:10]}-{result.commit}"
+    if result.dataset != BUILT_IN_NAME:
+        name += "-" + "-".join(re.sub(r"[^\w.-]+", "_", path.stem) for path in result.dataset_files)
+    return (folder or RESULTS_DIR) / f"{name}.json"
+
+
+def write_result(result: EvalResult, folder: Path | None = None) -> Path:
+    """Write the JSON object to ``result_path`` and return the path."""
+    path = result_path(result, folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result_json(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _cell(key: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1f}" if key.endswith("_ms") else f"{value:.3f}"
+
+
+def _table(title: str) -> Table:
+    return Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+
+
+def systems_table(result: EvalResult) -> Table:
+    """Systems as rows, metrics as columns; the whole set first, then each split."""
+    table = _table(f"Quorum eval: {result.dataset} (n={result.n})")
+    table.add_column("set")
+    table.add_column("system")
+    table.add_column("n", justify="right")
+    for key in METRIC_KEYS:
+        table.add_column(_HEADERS[key], justify="right")
+    sets = [("all", result.systems)] + list(result.by_split.items())
+    for index, (name, by_system) in enumerate(sets):
+        if index:
+            table.add_section()
+        for system, metrics in by_system.items():
+            table.add_row(
+                name if system == next(iter(by_system)) else "",
+                system,
+                str(metrics.n),
+                *(_cell(key, metrics.get(key)) for key in METRIC_KEYS),
+            )
+    return table
+
+
+def type_table(result: EvalResult, system: str = "quorum") -> Table | None:
+    """One system's metrics by question type (None if that system did not run)."""
+    if system not in result.systems:
+        return None
+    table = _table(f"{system} by question type")
+    table.add_column("type")
+    table.add_column("n", justify="right")
+    for key in METRIC_KEYS:
+        table.add_column(_HEADERS[key], justify="right")
+    for group, by_system in result.by_type.items():
+        metrics = by_system[system]
+        table.add_row(group, str(metrics.n), *(_cell(key, metrics.get(key)) for key in METRIC_KEYS))
+    return table
+
+
+def print_report(result: EvalResult, console: Console, written: Path | None = None) -> None:
+    console.print(systems_table(result))
+    by_type = type_table(result, "quorum" if "quorum" in result.systems else next(iter(result.systems), ""))
+    if by_type is not None:
+        console.print(by_type)
+    footer = f"commit {result.commit} · {result.date} · {result.seconds:.0f}s"
+    if written is not None:
+        footer += f" · saved to {written}"
+    console.print(footer, style="dim", highlight=False)

@@ -1,0 +1,74 @@
+"""Follow-up questions: rewrite a question that leans on the conversation
+into a standalone query, without an LLM.
+
+"And when was it?" after "What did the inspection say about vetting?" is
+searched as "when was it inspection vetting": the follow-up keeps its own
+words and borrows the key terms of the turn it refers to. A question that
+already stands alone (it names its own subject) is searched as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from retrieval.answer import answer_question
+from retrieval.lexical import question_terms
+from retrieval.models import Answer
+from retrieval.search import Searcher
+from retrieval.store import Filters
+
+_REFERRING = re.compile(
+    r"\b(?:it|its|it's|they|them|their|theirs|that|this|those|these|he|she|him|her|his|there|then|"
+    r"the same|the latter|the former|which one)\b",
+    re.I,
+)
+_CONTINUING = re.compile(r"^\s*(?:and|but|also|so|what about|how about|and what|then)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    query: str  # what was searched for this turn
+
+
+def needs_context(question: str) -> bool:
+    """Does the question lean on what came before?"""
+    if _CONTINUING.search(question) or _REFERRING.search(question):
+        return True
+    return len(question_terms(question)) <= 1
+
+
+def condense(question: str, history: list[Turn]) -> str:
+    """A standalone query for ``question`` given earlier turns (latest last)."""
+    if not history or not needs_context(question):
+        return question
+    own = set(question_terms(question))
+    borrowed: list[str] = []
+    for turn in reversed(history):
+        words = _key_words(turn.question)
+        borrowed.extend(w for w in words if w.lower() not in {b.lower() for b in borrowed})
+        if not needs_context(turn.question):
+            break  # the turn that set the subject
+    extra = [w for w in borrowed if not set(question_terms(w)) <= own]
+    return f"{question.rstrip()} {' '.join(extra)}".strip() if extra else question
+
+
+def _key_words(question: str) -> list[str]:
+    """The question's own subject words, in their original spelling."""
+    keep = set(question_terms(question))
+    words = re.findall(r"[A-Za-z0-9£][\w'’/.&-]*", question)
+    return [w.rstrip(".") for w in words if set(question_terms(w)) & keep]
+
+
+def ask(
+    question: str,
+    searcher: Searcher,
+    history: list[Turn] | None = None,
+    *,
+    k: int | None = None,
+    filters: Filters | None = None,
+) -> Answer:
+    """Answer a question in a conversation; ``Answer.query`` shows what was searched."""
+    query = condense(question, history or [])
+    return answer_question(question, searcher, k=k, filters=filters, query=query)
