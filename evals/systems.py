@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from retrieval.errors import ConfigError
+from retrieval.errors import ConfigError, UnreadableDocument, UnsupportedFormat
 from retrieval.settings import Settings
 
 if TYPE_CHECKING:
@@ -133,15 +133,18 @@ class LlamaIndexDefaultSystem:
         from retrieval.embedding import resolve_model_path
 
         sources, _ = discover([Path(settings.corpus)])
-        if not sources:
+        documents = []
+        for source in sources:
+            try:
+                loaded = load_file(source.path)
+            except (UnsupportedFormat, UnreadableDocument, OSError):
+                continue  # ingest skips these files too
+            documents.append(Document(text=clean_text(loaded.text, loaded.format), id_=source.doc_id))
+        if not documents:
             raise ConfigError(
                 f"the llamaindex-default baseline needs the corpus files, and {settings.corpus} has none "
                 "(set the corpus folder, or leave llamaindex-default out of --systems)"
             )
-        documents = []
-        for source in sources:
-            loaded = load_file(source.path)
-            documents.append(Document(text=clean_text(loaded.text, loaded.format), id_=source.doc_id))
         embed_model = HuggingFaceEmbedding(
             model_name=resolve_model_path(settings.embedding_model), device="cpu", show_progress_bar=False
         )

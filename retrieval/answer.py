@@ -25,6 +25,7 @@ from retrieval.lexical import question_terms, tokenize
 from retrieval.models import Answer, Citation, Passage
 from retrieval.search import Searcher
 from retrieval.sentences import sentence_spans
+from retrieval.settings import SentenceScoring, Settings
 from retrieval.store import Filters
 
 NO_ANSWER = "The documents do not answer this question."
@@ -45,34 +46,75 @@ _PERIOD = re.compile(r"\b(?:19|20)\d{2}(?:/\d{2})?\b")
 
 
 @dataclass(frozen=True)
-class ScoredSentence:
+class Candidate:
+    """An answer sentence and the signals it is scored by."""
+
     passage_index: int
     text: str
-    score: float
+    coverage: float  # share of the question's IDF weight it holds (context counts part)
+    similarity: float  # cosine with the question
     fits_kind: bool
     fits_period: bool
+
+    def score(self, weights: SentenceScoring) -> float:
+        return (
+            weights.coverage * self.coverage
+            + weights.similarity * self.similarity
+            + weights.rank / (1 + self.passage_index)
+            + (weights.kind if self.fits_kind else 0.0)
+        )
 
 
 def answer_kind(question: str) -> str:
     """What sort of fact the question asks for: money, figure, date, or any."""
     q = question.lower()
-    if re.search(r"\b(?:cost|costs|budget|funding|funded|spend|spent|precept|money|worth|price|pounds|£)\b", q):
+    if re.search(r"\bhow many\b|\bwhat (?:percentage|proportion|share|rate|number|figure)\b|\bper ?cent\b", q):
+        return "figure"
+    if re.search(r"\b(?:cost|costs|budget|funding|spend|spent|precept|money|worth|price|pounds|£)\b", q):
         return "money"
-    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|share|rate|number|figure)\b|\bper ?cent\b", q):
+    if re.search(r"\bhow much\b", q):
         return "figure"
     if re.search(r"\bwhen\b|\bwhat (?:date|year|month|day)\b|\bhow long\b|\bby what date\b", q):
         return "date"
     return "any"
 
 
+_MONTHS = "January February March April May June July August September October November December".split()
+
+
+def _name_runs(question: str) -> list[str]:
+    """Runs of two or more capitalised words ("Norfolk Constabulary"), not opening the question."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for i, token in enumerate(re.findall(r"[\w&-]+(?:['’]s)?|[^\w\s]", question)):
+        word = re.sub(r"['’]s$", "", token)
+        capital = i > 0 and word[:1].isupper() and word not in _MONTHS and word.isalpha()
+        if capital or (word == "of" and current):
+            current.append(word)
+        if not capital and not (word == "of" and current) or word != token:
+            runs.append(current)
+            current = []
+    runs.append(current)
+    return [" ".join(r).removesuffix(" of") for r in runs if len([w for w in r if w != "of"]) >= 2]
+
+
 def unknown_names(question: str, searcher: Searcher) -> list[str]:
-    """Proper names and years in the question that no document contains."""
-    words = re.findall(r"[A-Za-z0-9£][\w'’/.-]*", question)
-    candidates = [
-        w.strip(".") for i, w in enumerate(words)
+    """Names and years in the question that no document contains.
+
+    A capitalised word, a run of them ("Greater Manchester", "Norfolk
+    Constabulary": every word may occur, but not together), or a year counts.
+    """
+    lexical = searcher.lexical
+    words_ = re.findall(r"[A-Za-z0-9£][\w'’/.-]*", question)
+    singles = [
+        w.strip(".") for i, w in enumerate(words_)
         if (i > 0 and w[0].isupper() and not w.isupper() and len(w) > 2) or re.fullmatch(r"(?:19|20)\d{2}", w)
     ]
-    return [w for w in candidates if not searcher.lexical.knows(w)]
+    missing = [w for w in singles if not lexical.knows(w)]
+    for phrase in _name_runs(question):
+        if not any(w in phrase for w in missing) and not lexical.has_phrase(phrase):
+            missing.append(phrase)
+    return missing
 
 
 def _financial_year(iso_date: str) -> set[str]:
@@ -93,16 +135,18 @@ def _fits_period(periods: list[str], passage: Passage) -> bool:
     return any(found) if len(periods) > 1 else all(found)
 
 
-def score_sentences(
+def candidates(
     query: str, passages: list[Passage], query_vector: np.ndarray, searcher: Searcher
-) -> list[ScoredSentence]:
+) -> list[Candidate]:
+    """Every answer-worthy sentence of the passages, with its signals."""
     terms = question_terms(query)
     idf = searcher.lexical.idf(terms)
     total = sum(idf.values()) or 1.0
     kind = answer_kind(query)
     periods = _PERIOD.findall(query)
+    counted = counted_things(query)
     stored = searcher.store.sentence_vectors([p.chunk.chunk_id for p in passages])
-    scored: list[ScoredSentence] = []
+    found: list[Candidate] = []
     for index, passage in enumerate(passages):
         context = set(tokenize([passage.chunk.context])[0])
         body = set(tokenize([passage.text])[0])
@@ -120,13 +164,60 @@ def score_sentences(
             ) / total
             similarity = float(np.dot(query_vector, vectors[(start, end)]))
             fits_kind = kind == "any" or bool(_KIND_NEEDS[kind].search(_without_periods(text, periods)))
-            score = 0.45 * coverage + 0.45 * similarity + 0.1 / (1 + index) + (0.08 if fits_kind else 0.0)
-            scored.append(ScoredSentence(index, text, score, fits_kind, fits_period))
-    return sorted(scored, key=lambda s: s.score, reverse=True)
+            if fits_kind and counted:
+                fits_kind = _counts(text, counted)
+            found.append(Candidate(index, text, coverage, similarity, fits_kind, fits_period))
+    return found
+
+
+def choose(found: list[Candidate], settings: Settings) -> list[Candidate]:
+    """The answer's sentences, best first; empty when Quorum should abstain."""
+    weights = settings.sentence_scoring
+    usable = sorted((c for c in found if c.fits_kind and c.fits_period), key=lambda c: c.score(weights), reverse=True)
+    if not usable or usable[0].score(weights) < settings.abstain_below:
+        return []
+    best = usable[0].score(weights)
+    chosen = [usable[0]]
+    for candidate in usable[1:]:
+        if len(chosen) >= settings.max_answer_sentences:
+            break
+        if candidate.score(weights) >= settings.keep_ratio * best and candidate.text not in {c.text for c in chosen}:
+            chosen.append(candidate)
+    return chosen
+
+
+_ADJECTIVES = frozenset("extra additional new more further other different separate total police".split())
+_VERBS = frozenset("has have had did does do are is were was will would could can should been being".split())
+
+
+def counted_things(question: str) -> set[str]:
+    """Stems of what "how many ..." asks to count: "how many extra officers" -> {"offic"}."""
+    match = re.search(r"\bhow many\s+((?:[\w'’-]+\s*){1,3})", question, re.I)
+    if not match:
+        return set()
+    nouns: list[str] = []
+    for word in match.group(1).split():
+        if word.lower() in _VERBS:
+            break
+        if word.lower() not in _ADJECTIVES:
+            nouns.append(word)
+    nouns = nouns[:2]
+    return {t for w in nouns for t in tokenize([w])[0]}
+
+
+def _counts(text: str, things: set[str]) -> bool:
+    """Is a number followed, within four words, by one of the counted things?"""
+    tokens = re.findall(r"[\w£%.,/'’-]+", text)
+    for i, token in enumerate(tokens):
+        if re.search(r"\d", token) or token.lower() in _NUMBER_WORDS.split("|"):
+            following = set(tokenize([" ".join(tokens[i + 1 : i + 5])])[0])
+            if following & things:
+                return True
+    return False
 
 
 def _is_heading(line: str) -> bool:
-    return not line.startswith("•") and line.rstrip()[-1:] not in ".!?”\"’)" and len(line.split()) < 12
+    return not line.startswith("•") and line.rstrip()[-1:] not in ".!?”\"’" and len(line.split()) < 12
 
 
 def _without_periods(text: str, periods: list[str]) -> str:
@@ -159,24 +250,14 @@ def answer_question(
     settings = searcher.settings
     k = k or settings.top_k
     found = searcher.retrieve(query, max(k, CANDIDATE_PASSAGES), filters)
-    candidates = found.passages
+    passages = found.passages
     timing = {"retrieve": (time.perf_counter() - began) * 1000}
-    ranked = score_sentences(query, candidates[:CANDIDATE_PASSAGES], found.query_vector, searcher)
-    usable = [s for s in ranked if s.fits_kind and s.fits_period]
-
+    chosen = choose(candidates(query, passages[:CANDIDATE_PASSAGES], found.query_vector, searcher), settings)
     missing = unknown_names(query, searcher)
-    if missing or not usable or usable[0].score < settings.abstain_below:
+    if missing or not chosen:
         notice = f"No document mentions {', '.join(missing)}." if missing else ""
         timing["total"] = (time.perf_counter() - began) * 1000
-        return Answer(question, NO_ANSWER, True, [], candidates[:k], query, timing, notice)
-
-    best = usable[0]
-    chosen = [best]
-    for sentence in usable[1:]:
-        if len(chosen) >= settings.max_answer_sentences:
-            break
-        if sentence.score >= settings.keep_ratio * best.score and sentence.text not in {c.text for c in chosen}:
-            chosen.append(sentence)
+        return Answer(question, NO_ANSWER, True, [], passages[:k], query, timing, notice)
 
     numbers: dict[int, int] = {}
     parts: list[str] = []
@@ -185,8 +266,8 @@ def answer_question(
         n = numbers.setdefault(sentence.passage_index, len(numbers) + 1)
         parts.append(f"{sentence.text} [{n}]")
         cited.setdefault(sentence.passage_index, []).append(sentence.text)
-    citations = [Citation(n, candidates[index], tuple(cited[index])) for index, n in numbers.items()]
-    shown = _passages_to_show(candidates, [c.passage for c in citations], k)
+    citations = [Citation(n, passages[index], tuple(cited[index])) for index, n in numbers.items()]
+    shown = _passages_to_show(passages, [c.passage for c in citations], k)
     timing["total"] = (time.perf_counter() - began) * 1000
     return Answer(question, " ".join(parts), False, citations, shown, query, timing)
 

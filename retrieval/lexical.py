@@ -8,6 +8,7 @@ is stale and is rebuilt, never trusted.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -77,6 +78,7 @@ class LexicalIndex:
         self.stamp = stamp
         self._retriever = retriever
         self._vocab: set[str] = set(retriever.vocab_dict) if retriever is not None else set()
+        self._pairs: set[tuple[str, str]] | None = None  # word bigrams, built on first use
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], stamp: str) -> LexicalIndex:
@@ -98,6 +100,16 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def has_phrase(self, phrase: str) -> bool:
+        """Does some chunk contain these words in this order (as the index reads them: stemmed)?"""
+        seq = tokenize([phrase])[0]
+        if len(seq) < 2:
+            return self.knows(phrase)
+        if self._pairs is None:
+            texts = [lexical_text(chunk) for chunk in self.chunks]
+            self._pairs = {pair for tokens in tokenize(texts) for pair in itertools.pairwise(tokens)}
+        return all(pair in self._pairs for pair in itertools.pairwise(seq))
 
     def documents(self) -> list[DocumentInfo]:
         """Each indexed document's info, once."""

