@@ -170,8 +170,11 @@ def candidates(
     return found
 
 
-def choose(found: list[Candidate], settings: Settings) -> list[Candidate]:
-    """The answer's sentences, best first; empty when Quorum should abstain."""
+def choose(found: list[Candidate], settings: Settings, parts: int = 1) -> list[Candidate]:
+    """The answer's sentences, best first; empty when Quorum should abstain.
+
+    ``parts`` is how many parts the question was split into: each gets a share of the sentences.
+    """
     weights = settings.sentence_scoring
     usable = sorted((c for c in found if c.fits_kind and c.fits_period), key=lambda c: c.score(weights), reverse=True)
     if not usable or usable[0].score(weights) < settings.abstain_below:
@@ -179,7 +182,7 @@ def choose(found: list[Candidate], settings: Settings) -> list[Candidate]:
     best = usable[0].score(weights)
     chosen = [usable[0]]
     for candidate in usable[1:]:
-        if len(chosen) >= settings.max_answer_sentences:
+        if len(chosen) >= max(1, settings.max_answer_sentences // parts):
             break
         if candidate.score(weights) >= settings.keep_ratio * best and candidate.text not in {c.text for c in chosen}:
             chosen.append(candidate)
@@ -235,6 +238,24 @@ def check_question(question: str) -> str:
     return cleaned
 
 
+_PART_BREAK = re.compile(
+    r",?\s+and\s+(?=(?:for\s+)?(?:what|when|who|whom|which|where|why|how|is|are|was|were|has|have|had|did|does|do)\b)"
+    r"|,\s+(?=(?:what|when|who|which|where|why|how)\b)",
+    re.I,
+)
+
+
+_ASKS = re.compile(r"(?:what|when|who|whom|which|where|why|how|is|are|was|were|has|have|had|did|does|do|can|could)\b", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """A question asking several things, split into its parts ("What are DVPNs used for, and do they work?")."""
+    parts = [p.strip(" ,?") for p in _PART_BREAK.split(question)]
+    if len(parts) < 2 or not _ASKS.match(parts[0]) or any(len(p.split()) < 2 for p in parts):
+        return [question]
+    return parts
+
+
 def answer_question(
     question: str,
     searcher: Searcher,
@@ -243,33 +264,52 @@ def answer_question(
     filters: Filters | None = None,
     query: str | None = None,
 ) -> Answer:
-    """Answer ``question`` by searching ``query`` (a condensed follow-up) or the question itself."""
+    """Answer ``question`` by searching ``query`` (a condensed follow-up) or the question itself.
+
+    A question with several parts is answered part by part; the answer joins
+    the parts' sentences, each cited to its own passage.
+    """
     began = time.perf_counter()
     question = check_question(question)
     query = check_question(query) if query else question
     settings = searcher.settings
     k = k or settings.top_k
-    found = searcher.retrieve(query, max(k, CANDIDATE_PASSAGES), filters)
-    passages = found.passages
+    parts = question_parts(query)
+    subject = _key_terms_of(parts[0])
+    passages: list[Passage] = []
+    chosen: list[tuple[Passage, Candidate]] = []
+    missing: list[str] = []
+    for number, part in enumerate(parts):
+        part_query = part if number == 0 else f"{part} {subject}".strip()
+        found = searcher.retrieve(part_query, max(k, CANDIDATE_PASSAGES), filters)
+        passages.extend(p for p in found.passages if p.chunk.chunk_id not in {q.chunk.chunk_id for q in passages})
+        pool = found.passages[:CANDIDATE_PASSAGES]
+        taken = {x.text for _, x in chosen}
+        fresh = [c for c in candidates(part_query, pool, found.query_vector, searcher) if c.text not in taken]
+        chosen.extend((pool[c.passage_index], c) for c in choose(fresh, settings, len(parts)))
+        missing.extend(w for w in unknown_names(part_query, searcher) if w not in missing)
     timing = {"retrieve": (time.perf_counter() - began) * 1000}
-    chosen = choose(candidates(query, passages[:CANDIDATE_PASSAGES], found.query_vector, searcher), settings)
-    missing = unknown_names(query, searcher)
     if missing or not chosen:
         notice = f"No document mentions {', '.join(missing)}." if missing else ""
         timing["total"] = (time.perf_counter() - began) * 1000
         return Answer(question, NO_ANSWER, True, [], passages[:k], query, timing, notice)
 
-    numbers: dict[int, int] = {}
-    parts: list[str] = []
-    cited: dict[int, list[str]] = {}
-    for sentence in chosen:
-        n = numbers.setdefault(sentence.passage_index, len(numbers) + 1)
-        parts.append(f"{sentence.text} [{n}]")
-        cited.setdefault(sentence.passage_index, []).append(sentence.text)
-    citations = [Citation(n, passages[index], tuple(cited[index])) for index, n in numbers.items()]
+    numbers: dict[str, int] = {}
+    cited: dict[str, tuple[Passage, list[str]]] = {}
+    text_parts: list[str] = []
+    for passage, sentence in chosen:
+        n = numbers.setdefault(passage.chunk.chunk_id, len(numbers) + 1)
+        text_parts.append(f"{sentence.text} [{n}]")
+        cited.setdefault(passage.chunk.chunk_id, (passage, []))[1].append(sentence.text)
+    citations = [Citation(numbers[i], p, tuple(texts)) for i, (p, texts) in cited.items()]
     shown = _passages_to_show(passages, [c.passage for c in citations], k)
     timing["total"] = (time.perf_counter() - began) * 1000
-    return Answer(question, " ".join(parts), False, citations, shown, query, timing)
+    return Answer(question, " ".join(text_parts), False, citations, shown, query, timing)
+
+
+def _key_terms_of(part: str) -> str:
+    """The subject words of a question's first part, for its later parts ("it", "they")."""
+    return " ".join(w for w in re.findall(r"[\w£/.&'’-]+", part) if question_terms(w))
 
 
 def _passages_to_show(candidates: list[Passage], cited: list[Passage], k: int) -> list[Passage]:

@@ -44,10 +44,10 @@ class Settings(BaseSettings):
 
     top_k: int = Field(5, ge=1, le=50, description="Passages shown with an answer.")
     candidates: int = Field(40, ge=5, description="Candidates each retriever gives to fusion.")
-    rrf_k: int = Field(10, ge=1)
-    lexical_weight: float = Field(1.0, ge=0)
+    rrf_k: int = Field(5, ge=1)
+    lexical_weight: float = Field(2.0, ge=0)
     dense_weight: float = Field(1.0, ge=0)
-    sentence_weight: float = Field(1.0, ge=0)
+    sentence_weight: float = Field(1.5, ge=0)
     named_weight: float = Field(1.0, ge=0, description="Weight of searches within a document the question names.")
     max_answer_sentences: int = Field(3, ge=1)
     abstain_below: float = Field(0.35, description="Least score the best sentence needs, else abstain.")

@@ -331,6 +331,16 @@ def test_quality_meets_thresholds(quality: tuple[EvalResult, Settings]) -> None:
     assert not problems, "below the thresholds in evals/thresholds.toml:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("metric", ["hit@5", "answer_correct"])
+def test_quorum_beats_every_baseline_on_both_splits(quality: tuple[EvalResult, Settings], metric: str) -> None:
+    result, _ = quality
+    for split, systems in result.by_split.items():
+        ours = systems["quorum"].get(metric)
+        for name, metrics in systems.items():
+            if name != "quorum":
+                assert ours > metrics.get(metric), f"{split}: quorum {metric} {ours} <= {name} {metrics.get(metric)}"
+
+
 def test_every_system_reports_every_metric_overall_by_type_and_by_split(
     quality: tuple[EvalResult, Settings],
 ) -> None:
