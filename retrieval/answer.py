@@ -68,9 +68,19 @@ class Candidate:
 def answer_kind(question: str) -> str:
     """What sort of fact the question asks for: money, figure, date, or any."""
     q = question.lower()
-    if re.search(r"\bhow many\b|\bwhat (?:percentage|proportion|share|rate|number|figure)\b|\bper ?cent\b", q):
+    measures = r"(?:percentage|proportion|share|rate|number|figure|count|level|average|ratio|total)"
+    if re.search(
+        rf"\bhow many\b|\bwhat {measures}\b|\bper ?cent\b|\baverage\b"
+        rf"|\b(?:what|which) (?:is|was|were|are) (?:the )?(?:[\w'’/-]+ ){{0,5}}{measures}\b",
+        q,
+    ):
         return "figure"
-    if re.search(r"\b(?:cost|costs|budget|funding|spend|spent|precept|money|worth|price|pounds|£)\b", q):
+    money = r"(?:cost|costs|budget|funding|spend|spent|precept|money|worth|price|amount|sum|value|requirement|total)"
+    if re.search(
+        rf"\bhow much (?:\w+ ){{0,3}}{money}\b|\bfor how much\b|\bhow much did\b.*\b(?:cost|pay|spend|sell)\b"
+        rf"|\b(?:what|which) (?:is|was|were|are|will be) (?:the )?(?:[\w'’/-]+ ){{0,4}}{money}\b|\bcost\b",
+        q,
+    ):
         return "money"
     if re.search(r"\bhow much\b", q):
         return "figure"
@@ -145,6 +155,7 @@ def candidates(
     kind = answer_kind(query)
     periods = _PERIOD.findall(query)
     counted = counted_things(query)
+    own_numbers = sorted(set(re.findall(r"\d[\d,./]*\d|\d", query)), key=len, reverse=True)
     stored = searcher.store.sentence_vectors([p.chunk.chunk_id for p in passages])
     found: list[Candidate] = []
     for index, passage in enumerate(passages):
@@ -163,9 +174,9 @@ def candidates(
                 for t, weight in idf.items()
             ) / total
             similarity = float(np.dot(query_vector, vectors[(start, end)]))
-            fits_kind = kind == "any" or bool(_KIND_NEEDS[kind].search(_without_periods(text, periods)))
+            fits_kind = kind == "any" or bool(_KIND_NEEDS[kind].search(_without(text, own_numbers)))
             if fits_kind and counted:
-                fits_kind = _counts(text, counted)
+                fits_kind = _counts(_without(text, own_numbers), counted, body | context)
             found.append(Candidate(index, text, coverage, similarity, fits_kind, fits_period))
     return found
 
@@ -193,39 +204,47 @@ _ADJECTIVES = frozenset("extra additional new more further other different separ
 _VERBS = frozenset("has have had did does do are is were was will would could can should been being".split())
 
 
-def counted_things(question: str) -> set[str]:
-    """Stems of what "how many ..." asks to count: "how many extra officers" -> {"offic"}."""
-    match = re.search(r"\bhow many\s+((?:[\w'’-]+\s*){1,3})", question, re.I)
+_STOPS = frozenset("the a an of in on at to for by from with and or that which who than as".split())
+
+
+def counted_things(question: str) -> list[str]:
+    """Stems of what "how many ..." counts: "how many police community support officers does" -> all four
+    but "police"; the words run until a verb, a preposition or a participle."""
+    match = re.search(r"\bhow many\s+(.*)", question, re.I)
     if not match:
-        return set()
+        return []
     nouns: list[str] = []
-    for word in match.group(1).split():
-        if word.lower() in _VERBS:
+    for word in re.findall(r"[\w'’-]+", match.group(1))[:5]:
+        lower = word.lower()
+        if lower in _VERBS or lower in _STOPS or (lower.endswith("ed") and nouns):
             break
-        if word.lower() not in _ADJECTIVES:
+        if lower not in _ADJECTIVES and not lower.isdigit():
             nouns.append(word)
-    nouns = nouns[:2]
-    return {t for w in nouns for t in tokenize([w])[0]}
+    return [t for w in nouns[-3:] for t in tokenize([w])[0]]
 
 
-def _counts(text: str, things: set[str]) -> bool:
-    """Is a number followed, within four words, by one of the counted things?"""
+def _counts(text: str, things: list[str], passage_terms: set[str]) -> bool:
+    """Does a number count the thing asked about? The head noun ("officers") must follow it
+    within five words; its modifiers ("community support") must occur in the passage."""
+    head, modifiers = things[-1], set(things[:-1])
+    if not modifiers <= passage_terms:
+        return False
     tokens = re.findall(r"[\w£%.,/'’-]+", text)
     for i, token in enumerate(tokens):
-        if re.search(r"\d", token) or token.lower() in _NUMBER_WORDS.split("|"):
-            following = set(tokenize([" ".join(tokens[i + 1 : i + 5])])[0])
-            if following & things:
+        if re.fullmatch(r"£?\d[\d,.]*%?", token) or token.lower() in _NUMBER_WORDS.split("|"):
+            if head in tokenize([" ".join(tokens[i + 1 : i + 6])])[0]:
                 return True
     return False
 
 
 def _is_heading(line: str) -> bool:
-    return not line.startswith("•") and line.rstrip()[-1:] not in ".!?”\"’" and len(line.split()) < 12
+    return not line.startswith("•") and line.rstrip()[-1:] not in ".!?”\"’" and len(line.split()) < 15
 
 
-def _without_periods(text: str, periods: list[str]) -> str:
-    for period in periods:
-        text = text.replace(period, " ")
+def _without(text: str, numbers: list[str]) -> str:
+    """The text with the question's own numbers blanked (they cannot be its answer)."""
+    for number in numbers:
+        text = re.sub(rf"(?<![\d.,/]){re.escape(number)}(?![\d.,/]*\d)", " ", text)
     return text
 
 
