@@ -204,6 +204,7 @@ _ADJECTIVES = frozenset("extra additional new more further other different separ
 _VERBS = frozenset("has have had did does do are is were was will would could can should been being".split())
 
 
+_ANYONE = frozenset(tokenize(["people persons individuals ones members public"])[0])
 _STOPS = frozenset("the a an of in on at to for by from with and or that which who than as".split())
 
 
@@ -229,6 +230,8 @@ def _counts(text: str, things: list[str], passage_terms: set[str]) -> bool:
     head, modifiers = things[-1], set(things[:-1])
     if not modifiers <= passage_terms:
         return False
+    if head in _ANYONE:
+        return bool(re.search(r"\d", text))
     tokens = re.findall(r"[\w£%.,/'’-]+", text)
     for i, token in enumerate(tokens):
         if re.fullmatch(r"£?\d[\d,.]*%?", token) or token.lower() in _NUMBER_WORDS.split("|"):
@@ -293,8 +296,10 @@ def answer_question(
     query = check_question(query) if query else question
     settings = searcher.settings
     k = k or settings.top_k
-    parts = question_parts(query)
-    subject = _key_terms_of(parts[0])
+    # A condensed follow-up is the question plus borrowed words: split the question, keep the words for each part.
+    borrowed = query[len(question):] if query.startswith(question) else ""
+    parts = [f"{part}{borrowed}" for part in question_parts(query[: len(query) - len(borrowed)])]
+    subject = _key_terms_of(question_parts(question)[0]) if len(parts) > 1 else ""
     passages: list[Passage] = []
     chosen: list[tuple[Passage, Candidate]] = []
     missing: list[str] = []

@@ -33,10 +33,15 @@ class Turn:
 
 
 def needs_context(question: str) -> bool:
-    """Does the question lean on what came before?"""
+    """Does the question lean on what came before?
+
+    It does when it refers back ("it", "that", "and ..."), or when it is short
+    and names nothing of its own: no name, acronym or figure ("Who wrote up the findings?").
+    """
     if _CONTINUING.search(question) or _REFERRING.search(question):
         return True
-    return len(question_terms(question)) <= 1
+    names = re.findall(r"(?<!^)\b[A-Z][\w'’&-]*|\d", question.strip())
+    return len(question_terms(question)) <= (3 if not names else 1)
 
 
 def condense(question: str, history: list[Turn]) -> str:
@@ -58,7 +63,8 @@ def _key_words(question: str) -> list[str]:
     """The question's own subject words, in their original spelling."""
     keep = set(question_terms(question))
     words = re.findall(r"[A-Za-z0-9£][\w'’/.&-]*", question)
-    return [w.rstrip(".") for w in words if set(question_terms(w)) & keep]
+    words = [re.sub(r"['’]s$", "", w.rstrip(".")) for w in words]
+    return [w for w in words if set(question_terms(w)) & keep]
 
 
 def ask(

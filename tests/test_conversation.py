@@ -1,0 +1,64 @@
+from retrieval.answer import answer_kind, counted_things, question_parts
+from retrieval.conversation import Turn, ask, condense, needs_context
+
+
+def test_a_standalone_question_is_searched_as_it_is() -> None:
+    history = [Turn("What did the inspection say about vetting?", "")]
+    question = "How long are people waiting for a new shotgun certificate?"
+    assert not needs_context(question)
+    assert condense(question, history) == question
+
+
+def test_a_follow_up_borrows_the_subject_of_the_turn_it_refers_to() -> None:
+    history = [Turn("What did the inspection say about vetting?", "")]
+    assert condense("And when was it?", history) == "And when was it? inspection vetting"
+    history.append(Turn("And when was it?", "And when was it? inspection vetting"))
+    query = condense("What is the PCC doing about it?", history)
+    assert "vetting" in query and query.startswith("What is the PCC doing about it?")
+
+
+def test_a_short_question_naming_nothing_leans_on_the_conversation() -> None:
+    assert needs_context("Who wrote up the findings?")
+    assert not needs_context("Who chaired the Combatting Drug Partnership meetings?")
+
+
+def test_questions_with_several_parts_are_split_only_at_a_new_question() -> None:
+    assert question_parts("What are DVPNs used for, and is there evidence they work?") == [
+        "What are DVPNs used for",
+        "is there evidence they work",
+    ]
+    whole = "Once extra funding and reserves are taken into account, what is the total budget for the year?"
+    assert question_parts(whole) == [whole]
+
+
+def test_the_kind_of_fact_asked_for_is_recognised() -> None:
+    assert answer_kind("What is the Net Budget Requirement for 2023/24?") == "money"
+    assert answer_kind("How many extra officers has the PCC funded for investigation teams?") == "figure"
+    assert answer_kind("What new team has the PCC's budget allowed the force to set up?") == "any"
+    assert answer_kind("When did the service go live?") == "date"
+    assert counted_things("How many police community support officers does West Mercia employ?")[-1] == "offic"
+
+
+def test_a_three_turn_conversation_keeps_to_its_subject(searcher) -> None:
+    history: list[Turn] = []
+    answers = []
+    for question in (
+        "What did the inspection say about vetting?",
+        "And when was it?",
+        "What is the PCC doing about it?",
+    ):
+        answer = ask(question, searcher, history)
+        history.append(Turn(question, answer.query))
+        answers.append(answer)
+    first, second, third = answers
+    assert "vetting" in first.text
+    assert "August 2023" in second.text
+    assert any(p.chunk.doc.doc_id == "panel-performance-report-2023-11-17.md" for p in third.passages[:3])
+    assert "vetting" in third.query
+
+
+def test_a_question_the_documents_cannot_answer_abstains_even_when_its_topic_is_there(searcher) -> None:
+    answer = ask("How many homicides were recorded in West Mercia over the last 12 months?", searcher)
+    assert answer.abstained
+    answer = ask("How many adults accessed the sexual assault referral centre in 2022/23?", searcher)
+    assert not answer.abstained and "379" in answer.text
