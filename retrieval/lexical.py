@@ -8,6 +8,7 @@ is stale and is rebuilt, never trusted.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -23,6 +24,7 @@ import numpy as np
 import Stemmer
 
 from retrieval.errors import IndexMissing, QuorumError
+from retrieval.glossary import definitions
 from retrieval.models import Chunk, DocumentInfo
 from retrieval.settings import Settings
 from retrieval.store import Filters, Store
@@ -110,6 +112,19 @@ class LexicalIndex:
             texts = [lexical_text(chunk) for chunk in self.chunks]
             self._pairs = {pair for tokens in tokenize(texts) for pair in itertools.pairwise(tokens)}
         return all(pair in self._pairs for pair in itertools.pairwise(seq))
+
+    @functools.cached_property
+    def glossary(self) -> dict[str, str]:
+        """Abbreviations the indexed documents define, with their long forms."""
+        return definitions(chunk.text for chunk in self.chunks)
+
+    @functools.cached_property
+    def rare_glossary(self) -> dict[str, str]:
+        """The glossary without abbreviations common enough to need no expanding ("PCC")."""
+        rare_idf = float(np.log(1 + 0.95 / 0.05))  # the idf of a term in 5% of chunks
+        terms = {a: tokenize([a])[0] for a in self.glossary}
+        idf = self.idf([t for ts in terms.values() for t in ts])
+        return {a: long for a, long in self.glossary.items() if terms[a] and min(idf[t] for t in terms[a]) > rare_idf}
 
     def documents(self) -> list[DocumentInfo]:
         """Each indexed document's info, once."""

@@ -14,6 +14,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from retrieval.embedding import Embedder, get_embedder
 from retrieval.errors import IndexMissing
 from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.glossary import expand
 from retrieval.lexical import LexicalIndex, query_terms_text, sync_lexical_index, tokenize, words
 from retrieval.models import Passage
 from retrieval.settings import Settings
@@ -49,7 +50,7 @@ class Searcher:
         k = k or self.settings.top_k
         n = max(self.settings.candidates, k)
         vector = self.embedder.embed_query(query)
-        lexical = self.lexical.search(query_terms_text(query), n, filters)
+        lexical = self.lexical.search(query_terms_text(expand(query, self.lexical.rare_glossary)), n, filters)
         dense = self.store.dense_search(vector, n, filters)
         by_sentence = self.store.dense_sentence_search(vector, 2 * n, filters)[:n]
         rankings = [[c.chunk_id for c, _ in lexical], [c.chunk_id for c, _ in dense], [i for i, _ in by_sentence]]

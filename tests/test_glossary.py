@@ -1,0 +1,27 @@
+from retrieval.glossary import definitions, expand
+
+
+def test_abbreviations_are_read_from_their_definitions_in_the_text() -> None:
+    text = (
+        "Progress was assessed by repeating the HMICFRS Victim Service Assessment (VSA). "
+        "The VSA identified areas for improvement (AFI). Officers issued Domestic Violence "
+        "Protection Notices (DVPNs). The meeting (in July) was short."
+    )
+    assert definitions([text]) == {
+        "VSA": "Victim Service Assessment",
+        "AFI": "areas for improvement",
+        "DVPN": "Domestic Violence Protection Notices",
+    }
+
+
+def test_a_query_gains_the_long_form_of_an_abbreviation_it_uses() -> None:
+    glossary = {"DVPN": "Domestic Violence Protection Notices"}
+    assert expand("Do DVPNs work?", glossary) == "Do DVPNs work? Domestic Violence Protection Notices"
+    assert expand("Do notices work?", glossary) == "Do notices work?"
+
+
+def test_the_shipped_corpus_defines_the_abbreviations_users_ask_about(searcher) -> None:
+    glossary = searcher.lexical.glossary
+    for abbreviation in ("PCC", "HMICFRS", "VSA", "AFI", "PEEL", "VAWG", "DVPN", "SARC"):
+        assert abbreviation in glossary
+    assert glossary["SARC"] == "Sexual Assault & Referral Centre"
