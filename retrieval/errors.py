@@ -37,3 +37,7 @@ class IngestLocked(QuorumError):
 
 class InvalidQuestion(QuorumError):
     """A question that cannot be asked (empty, too long)."""
+
+
+class InvalidFilter(QuorumError):
+    """A filter value that cannot be used (a malformed date, an empty range)."""

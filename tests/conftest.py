@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,35 @@ def searcher(indexed_home: Path, embedder: Embedder):
     from retrieval.search import Searcher
 
     return Searcher(Settings(home=indexed_home, corpus=CORPUS), embedder=embedder)
+
+
+# Entities in a .txt file are unescaped by ingest, so the stored text holds real tags.
+HOSTILE_TEXT = """Hostile note &lt;img src=x onerror=alert('title')&gt;
+
+1. The committee reviewed the budget for &lt;script&gt;alert('xss')&lt;/script&gt; community safety projects in 2024.
+
+2. A second line shows &lt;img src=x onerror=alert('img')&gt; as plain text beside the library budget.
+"""
+HOSTILE_QUESTION = "What did the committee review for community safety projects?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def hostile_searcher(tmp_path_factory: pytest.TempPathFactory, embedder):
+    """A store holding one document whose text and title contain HTML tags."""
+    from ingest.pipeline import ingest
+    from retrieval.search import Searcher
+
+    root = tmp_path_factory.mktemp("hostile")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "hostile-note.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
+    settings = Settings(home=root / "home", corpus=corpus)
+    report = ingest([corpus], settings, embedder=embedder)
+    assert not report.failed, report.failed
+    return Searcher(settings, embedder=embedder)

@@ -98,3 +98,9 @@ def test_the_quorum_console_script_runs(indexed_home) -> None:
     assert done.returncode == 0, done.stderr
     assert "Alex Murray" in json.loads(done.stdout)["answer"]
     assert CORPUS.is_dir()
+
+
+def test_a_malformed_date_filter_is_refused_in_one_line(indexed_home) -> None:
+    result = runner.invoke(app, ["ask", "Anything?", "--since", "17/11/2023", "--home", str(indexed_home)])
+    assert result.exit_code == 1
+    assert "17/11/2023" in result.stderr and "Traceback" not in result.output

@@ -1,90 +1,249 @@
-"""The Gradio chat: a thin layer over retrieval.conversation.ask."""
+"""The Gradio app: a thin layer over retrieval.conversation.ask and the Store.
+
+Layout: an "Ask" tab (filters, chat, sources panel, Markdown export) and a
+"Documents" tab (the indexed documents and a viewer). The named endpoint
+`ask` (ui/api.py) returns the same JSON as `quorum ask --json`.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
 
-from retrieval.conversation import Turn, ask, condense
+from retrieval.conversation import Turn, ask
 from retrieval.errors import QuorumError
 from retrieval.models import Answer
 from retrieval.search import Searcher
 from retrieval.settings import Settings
+from retrieval.store import Filters, StoredDocument
+from ui.api import ask_endpoint
+from ui.chat import error_reply, reply_steps
+from ui.documents import VIEWER_EMPTY, choices, document_html, documents_table
+from ui.export import answer_markdown
+from retrieval.errors import InvalidFilter
+from ui.filters import describe, make_filters, status_line
+from ui.highlight import escape_markdown
+from ui.sources import EMPTY as SOURCES_EMPTY
 from ui.sources import sources_html
+from ui.theme import CSS, SOURCES_JS, VIEWER_JS, theme
+from ui.welcome import example_questions, overview
 
 log = logging.getLogger("quorum.app")
 
-EXAMPLES = [
-    "What is the Net Budget Requirement for 2023/24?",
-    "How many extra officers has the PCC funded for investigation teams?",
-    "What did the 2016 PEEL inspection find about preventing crime?",
-    "How long are people waiting for a shotgun certificate?",
-]
-CSS = """
-.q-source { border-left: 3px solid #2563eb; padding: 6px 10px; margin-bottom: 12px; }
-.q-source-text { white-space: pre-wrap; font-size: 0.92em; }
-.q-source mark { background: #fde68a; }
-"""
+STEP_SECONDS = 0.02  # pause between streamed steps: quick, but visibly progressive
+ASK_QUEUE = "quorum-ask"  # chat and API share one searcher, so they take turns
 
 
-def _reply(answer: Answer) -> str:
-    text = answer.text
-    if answer.notice:
-        text += f"\n\n*{answer.notice}*"
-    if answer.query != answer.question:
-        text += f"\n\n<small>searched: {answer.query}</small>"
-    return text
+def _answer_at(answers: list[Answer | None], turn: int) -> Answer | None:
+    return answers[turn] if 0 <= turn < len(answers) else None
+
+
+def new_conversation() -> tuple[Any, ...]:
+    """Empty chat, question, turns, answers, sources panel and export."""
+    return [], "", [], [], SOURCES_EMPTY, ""
+
+
+def _offset(event: gr.EventData, name: str) -> int | None:
+    value = getattr(event, name, None)
+    return value if isinstance(value, int) and value >= 0 else None
+
+
+def example_text(event: gr.SelectData) -> str:
+    return str(event.value.get("text", "")) if isinstance(event.value, dict) else ""
 
 
 def build_app(searcher: Searcher) -> gr.Blocks:
-    def respond(question: str, chat: list[dict[str, Any]], turns: list[Turn]) -> tuple[Any, ...]:
-        chat = chat + [{"role": "user", "content": question}]
+    documents: dict[str, StoredDocument] = searcher.store.documents()
+    doc_types = sorted({d.info.type for d in documents.values() if d.info.type})
+
+    def answer_or_reply(
+        question: str, turns: list[Turn], types: list[str], doc_ids: list[str], date_from: str, date_to: str
+    ) -> tuple[Answer, Filters] | str:
+        """The answer and the filters it used, or a short message saying why there is none."""
         try:
-            answer = ask(question, searcher, turns)
+            filters = make_filters(types, doc_ids, date_from, date_to)
+            return ask(question, searcher, turns, filters=filters or None), filters
         except QuorumError as error:
-            chat.append({"role": "assistant", "content": f"Sorry: {error}."})
-            return chat, turns, gr.update(), ""
-        except Exception:  # never show a traceback in the page
+            return error_reply(error)
+        except Exception as error:  # the page shows one line; the log keeps the traceback
             log.exception("question failed")
-            chat.append({"role": "assistant", "content": "Sorry, something went wrong answering that."})
-            return chat, turns, gr.update(), ""
-        chat.append({"role": "assistant", "content": _reply(answer)})
-        return chat, turns + [Turn(question, answer.query)], sources_html(answer), ""
+            return error_reply(error)
 
-    with gr.Blocks(title="Quorum") as app:
-        gr.Markdown("## Quorum\nAsk about the governance documents; every answer cites its sources.")
+    def respond(
+        question: str,
+        chat: list[dict[str, Any]],
+        turns: list[Turn],
+        answers: list[Answer | None],
+        types: list[str],
+        doc_ids: list[str],
+        date_from: str,
+        date_to: str,
+    ) -> Iterator[tuple[Any, ...]]:
+        question = (question or "").strip()
+        if not question:
+            yield (gr.skip(),) * 6
+            return
+        chat = [*chat, {"role": "user", "content": escape_markdown(question)}]
+        yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        turn = len(answers)
+        outcome = answer_or_reply(question, turns, types, doc_ids, date_from, date_to)
+        if isinstance(outcome, str):
+            chat.append({"role": "assistant", "content": outcome})
+            yield chat, "", turns, [*answers, None], gr.skip(), gr.skip()
+            return
+        answer, filters = outcome
+        chat.append({"role": "assistant", "content": ""})
+        for step in reply_steps(answer, turn, describe(filters, documents)):
+            chat[-1] = {"role": "assistant", "content": step}
+            yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            time.sleep(STEP_SECONDS)
+        yield (
+            chat,
+            "",
+            [*turns, Turn(question, answer.query)],
+            [*answers, answer],
+            sources_html(answer),
+            answer_markdown(answer),
+        )
+
+    def show_citation(answers: list[Answer | None], event: gr.EventData) -> tuple[str, str]:
+        answer = _answer_at(answers, int(getattr(event, "turn", -1)))
+        if answer is None:
+            return gr.skip(), gr.skip()
+        chosen = sources_html(answer, selected=int(getattr(event, "n", 0)), focus=True)
+        return chosen, answer_markdown(answer)
+
+    def open_document(event: gr.EventData) -> tuple[Any, Any, str]:
+        """Show a document in the Documents tab, its passage start..end marked when given."""
+        doc_id = str(getattr(event, "doc", ""))
+        if doc_id not in documents:
+            return gr.skip(), gr.skip(), gr.skip()
+        start, end = _offset(event, "start"), _offset(event, "end")
+        html = document_html(documents[doc_id], searcher.store.document_text(doc_id), start, end)
+        return gr.Tabs(selected="documents"), gr.Dropdown(value=doc_id), html
+
+    def read_document(doc_id: str | None) -> str:
+        if not doc_id or doc_id not in documents:
+            return VIEWER_EMPTY
+        return document_html(documents[doc_id], searcher.store.document_text(doc_id))
+
+    def show_filters(types: list[str], doc_ids: list[str], date_from: str, date_to: str) -> tuple[str, Any]:
+        try:
+            filters = make_filters(types, doc_ids, date_from, date_to)
+        except InvalidFilter as error:
+            return f"⚠ {error}", gr.Accordion(label="Filters (check the dates)")
+        count = sum(bool(x) for x in (filters.types, filters.doc_ids, filters.date_from or filters.date_to))
+        label = f"Filters ({count} on)" if count else "Filters"
+        return status_line(filters, documents), gr.Accordion(label=label)
+
+    with gr.Blocks(title="Quorum", analytics_enabled=False) as app:
         turns = gr.State([])
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Conversation", height=520, sanitize_html=True)
-                question = gr.Textbox(placeholder="Ask a question…", show_label=False, submit_btn=True)
-                gr.Examples(EXAMPLES, inputs=question)
-                clear = gr.Button("New conversation", variant="secondary")
-            with gr.Column(scale=2):
-                sources = gr.HTML(sources_html(None), label="Sources")
-        question.submit(respond, [question, chat, turns], [chat, turns, sources, question], api_name=False)
-        clear.click(lambda: ([], [], sources_html(None), ""), None, [chat, turns, sources, question], api_name=False)
+        answers = gr.State([])
+        gr.Markdown(
+            "# Quorum\nAnswers quoted from public governance documents, every sentence cited.",
+            elem_id="q-title",
+        )
+        with gr.Tabs() as tabs:
+            with gr.Tab("Ask", id="ask"):
+                with gr.Accordion("Filters", open=False, elem_id="q-filters") as filter_box:
+                    with gr.Row():
+                        type_box = gr.CheckboxGroup(doc_types, label="Document type", elem_id="q-filter-types")
+                        date_from = gr.Textbox(label="Dated from", placeholder="YYYY-MM-DD", elem_id="q-filter-from")
+                        date_to = gr.Textbox(label="Dated to", placeholder="YYYY-MM-DD", elem_id="q-filter-to")
+                    with gr.Row():
+                        doc_box = gr.Dropdown(
+                            choices(documents), multiselect=True, label="Only these documents",
+                            elem_id="q-filter-docs", scale=4,
+                        )
+                        clear_filters = gr.Button("Clear filters", size="sm", scale=1)
+                with gr.Row(elem_id="q-status-row"):
+                    filter_status = gr.Markdown(status_line(Filters(), documents), elem_id="q-filter-status")
+                    new_chat = gr.Button(
+                        "New conversation", variant="secondary", size="sm", elem_id="q-new", scale=0, min_width=150
+                    )
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=360):
+                        chat = gr.Chatbot(
+                            label="Conversation",
+                            show_label=False,
+                            elem_id="q-chat",
+                            height=560,
+                            placeholder=overview(documents),
+                            examples=[{"text": q} for q in example_questions(documents)],
+                            latex_delimiters=[],
+                            buttons=["copy_all"],
+                            feedback_options=None,
+                        )
+                        question = gr.Textbox(
+                            placeholder="Ask a question about the documents…",
+                            show_label=False,
+                            submit_btn="Ask",
+                            elem_id="q-question",
+                            max_length=1000,
+                        )
+                    with gr.Column(scale=2, min_width=320):
+                        sources = gr.HTML(
+                            SOURCES_EMPTY, js_on_load=SOURCES_JS, elem_id="q-sources", max_height=640, padding=True
+                        )
+                        with gr.Accordion("Copy as Markdown", open=False, elem_id="q-export-box"):
+                            export = gr.Code(
+                                "",
+                                language="markdown",
+                                interactive=False,
+                                wrap_lines=True,
+                                show_line_numbers=False,
+                                lines=6,
+                                buttons=["copy", "download"],
+                                elem_id="q-export",
+                                label="Answer and references (Markdown)",
+                            )
+            with gr.Tab("Documents", id="documents"):
+                gr.HTML(documents_table(documents), elem_id="q-documents", padding=True)
+                doc_pick = gr.Dropdown(choices(documents), value=None, label="Read a document", elem_id="q-doc-pick")
+                viewer = gr.HTML(VIEWER_EMPTY, js_on_load=VIEWER_JS, elem_id="q-viewer", max_height=720, padding=True)
 
-        def ask_api(question: str, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
-            """Answer a question; ``history`` is the conversation so far as chat messages.
+        filter_inputs = [type_box, doc_box, date_from, date_to]
+        ask_inputs = [question, chat, turns, answers, *filter_inputs]
+        ask_outputs = [chat, question, turns, answers, sources, export]
+        question.submit(
+            respond, ask_inputs, ask_outputs, api_visibility="private",
+            concurrency_id=ASK_QUEUE, concurrency_limit=1,
+        )
+        chat.example_select(example_text, None, question, api_visibility="private").then(
+            respond, ask_inputs, ask_outputs, api_visibility="private",
+            concurrency_id=ASK_QUEUE, concurrency_limit=1,
+        )
+        new_chat.click(new_conversation, None, ask_outputs, api_visibility="private")
+        chat.clear(new_conversation, None, ask_outputs, api_visibility="private")
+        sources.cite(show_citation, [answers], [sources, export], api_visibility="private")
+        sources.open(open_document, None, [tabs, doc_pick, viewer], api_visibility="private")
+        doc_pick.input(read_document, doc_pick, viewer, api_visibility="private")
+        gr.on(
+            [c.change for c in filter_inputs], show_filters, filter_inputs, [filter_status, filter_box],
+            api_visibility="private",
+        )
+        clear_filters.click(lambda: ([], [], "", ""), None, filter_inputs, api_visibility="private")
 
-            Returns the same object as `quorum ask --json`.
-            """
-            earlier = [m["content"] for m in (history or []) if m.get("role") == "user"]
-            past: list[Turn] = []
-            for previous in earlier:
-                past.append(Turn(previous, condense(previous, past)))
-            try:
-                return ask(question, searcher, past).to_json()
-            except QuorumError as error:
-                return {"question": question, "error": str(error)}
-
-        gr.api(ask_api, api_name="ask")
+        gr.api(ask_endpoint(searcher), api_name="ask", concurrency_id=ASK_QUEUE, concurrency_limit=1)
     return app
 
 
+def start(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True) -> None:
+    """Serve the app with its theme and styles; ``block=False`` returns once it is up."""
+    app.launch(
+        server_name=host,
+        server_port=port,
+        css=CSS,
+        theme=theme(),
+        show_error=False,
+        prevent_thread_lock=not block,
+        quiet=not block,
+    )
+
+
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    app = build_app(Searcher(settings))
-    app.launch(server_name=host, server_port=port, css=CSS, show_error=False)
+    start(build_app(Searcher(settings)), host, port)

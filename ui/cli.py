@@ -28,7 +28,7 @@ def _settings(home: Path | None, chroma_url: str | None = None, **more: object) 
 
 
 def _fail(error: Exception, code: int = 1) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {error}", highlight=False)
+    errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -84,12 +84,12 @@ def ask(
     """Answer one question, citing the passages it comes from."""
     from retrieval.answer import answer_question
     from retrieval.search import Searcher
-    from retrieval.store import Filters
+    from ui.filters import make_filters
     from ui.render import print_answer
 
     try:
         settings = _settings(home, chroma_url)
-        filters = Filters(tuple(doc_type or ()), tuple(doc or ()), since or "", until or "")
+        filters = make_filters(doc_type, doc, since, until)
         answer = answer_question(question, Searcher(settings), k=k, filters=filters)
     except QuorumError as error:
         raise _fail(error) from None

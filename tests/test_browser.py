@@ -1,0 +1,201 @@
+"""The app in real headless Chromium (Debian's /usr/bin/chromium), driven by Playwright.
+
+Screenshots land in tests/artifacts/ (git-ignored) at 1280×800 and 390×844.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import HOSTILE_QUESTION, free_port
+from ui.app import build_app, start
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+WAIT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: `apt-get install -y chromium` (.ci/run does this in CI)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _serve(searcher) -> Iterator[str]:
+    app = build_app(searcher)
+    port = free_port()
+    start(app, "127.0.0.1", port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def corpus_url(searcher) -> Iterator[str]:
+    yield from _serve(searcher)
+
+
+@pytest.fixture(scope="module")
+def hostile_url(hostile_searcher) -> Iterator[str]:
+    yield from _serve(hostile_searcher)
+
+
+class Session:
+    """One page of the app, recording any dialog (alert, confirm) that opens."""
+
+    def __init__(self, browser: Browser, url: str, viewport: dict[str, int]) -> None:
+        self.page: Page = browser.new_page(viewport=viewport)
+        self.dialogs: list[str] = []
+        self.page.on("dialog", self._dialog)
+        self.page.set_default_timeout(WAIT_MS)
+        self.page.goto(url)
+        self.page.wait_for_selector("#q-question textarea")
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def ask(self, question: str) -> None:
+        """Type a question, press Enter, and wait until its answer is complete."""
+        done = self.page.locator("#q-chat small.q-query").count() + 1
+        self.page.locator("#q-question textarea").fill(question)
+        self.page.keyboard.press("Enter")
+        self.wait_for_answers(done)
+
+    def wait_for_answers(self, count: int) -> None:
+        self.page.wait_for_function(
+            f"document.querySelectorAll('#q-chat small.q-query').length >= {count}", timeout=WAIT_MS
+        )
+
+    def shot(self, name: str, full_page: bool = False) -> None:
+        self.page.wait_for_timeout(300)  # let layout and scrolling settle
+        self.page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture
+def desktop(browser: Browser, corpus_url: str) -> Iterator[Session]:
+    session = Session(browser, corpus_url, DESKTOP)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def phone(browser: Browser, corpus_url: str) -> Iterator[Session]:
+    session = Session(browser, corpus_url, PHONE)
+    yield session
+    session.close()
+
+
+def test_a_typed_question_streams_an_answer_whose_citation_opens_its_passage(desktop: Session) -> None:
+    page = desktop.page
+    expect(page.locator("#q-chat .placeholder-content")).to_contain_text("Ask about 5 governance documents")
+    desktop.shot("desktop-empty.png")
+    page.evaluate(
+        """() => {
+          window.__chatLengths = [];
+          const chat = document.querySelector('#q-chat');
+          new MutationObserver(() => window.__chatLengths.push(chat.innerText.length))
+            .observe(chat, {subtree: true, childList: true, characterData: true});
+        }"""
+    )
+    desktop.ask("What is the Net Budget Requirement for 2023/24?")
+    growth = page.evaluate("() => new Set(window.__chatLengths).size")
+    assert growth > 3, "the answer should appear progressively"
+    reply = page.locator("#q-chat .q-query").last
+    expect(reply).to_contain_text("searched:")
+    desktop.shot("desktop-answer.png")
+
+    page.locator('#q-chat a.q-cite[href="#q-cite-0-1"]').first.click()
+    chosen = page.locator("#q-sources .q-source.q-selected")
+    expect(chosen).to_have_attribute("id", "q-src-1")
+    expect(chosen.locator("mark").first).to_have_text("The PCC has set a Net Budget Requirement of £273m.")
+    expect(chosen).to_contain_text("para 47")
+    desktop.shot("desktop-sources.png")
+
+    chosen.locator("a.q-open").click()
+    mark = page.locator("#q-viewer #q-doc-mark")
+    expect(mark).to_be_visible()
+    expect(mark).to_contain_text("Reforming West Mercia")
+    expect(page.locator("#q-viewer mark.q-passage").nth(1)).to_contain_text("Net Budget Requirement of £273m")
+    desktop.shot("desktop-document.png")
+    assert desktop.dialogs == []
+
+
+def test_on_a_phone_a_follow_up_shows_its_query_and_the_page_fits_the_screen(phone: Session) -> None:
+    page = phone.page
+    phone.shot("phone-empty.png")
+    page.locator("#q-chat .examples button", has_text="What did the inspection say about vetting?").click()
+    phone.wait_for_answers(1)
+    phone.ask("And when was it?")
+    expect(page.locator("#q-chat .q-query").nth(1)).to_contain_text("vetting")
+    phone.shot("phone-answer.png")
+
+    page.locator('#q-chat a.q-cite[href^="#q-cite-1-"]').first.click()
+    chosen = page.locator("#q-sources .q-source.q-selected")
+    expect(chosen).to_be_in_viewport()
+    expect(chosen).to_contain_text("Police & Crime Plan activity")
+    phone.shot("phone-sources.png")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator("#q-chat .placeholder-content")).to_be_visible()
+    expect(page.locator("#q-sources")).to_contain_text("Ask a question")
+
+
+def test_filters_chosen_in_the_page_are_shown_and_applied_and_bad_dates_are_reported(desktop: Session) -> None:
+    page = desktop.page
+    page.locator("#q-filters").get_by_text("Filters").first.click()
+    page.locator("#q-filter-types label", has_text="inspection").click()
+    expect(page.locator("#q-filter-status")).to_contain_text("type inspection")
+    expect(page.locator("#q-filter-status")).to_contain_text("searching 1 of 5 documents")
+    desktop.shot("desktop-filters.png")
+    desktop.ask("What did the inspection find about preventing crime?")
+    expect(page.locator("#q-chat .q-query").last).to_contain_text("filters: type inspection")
+    expect(page.locator("#q-sources .q-source-meta").first).to_contain_text("inspection")
+
+    page.locator("#q-filter-from textarea, #q-filter-from input").first.fill("2023-13-45")
+    expect(page.locator("#q-filter-status")).to_contain_text("not a date")
+    page.locator("#q-question textarea").fill("What is the budget?")
+    page.keyboard.press("Enter")
+    reply = page.locator("#q-chat .message-wrap").get_by_text("Sorry: the from date")
+    expect(reply).to_be_visible()
+    assert "Traceback" not in page.locator("#q-chat").inner_text()
+
+
+def test_tags_in_a_document_show_as_text_and_never_run(browser: Browser, hostile_url: str) -> None:
+    session = Session(browser, hostile_url, DESKTOP)
+    page = session.page
+    session.ask(HOSTILE_QUESTION)
+    expect(page.locator("#q-chat")).to_contain_text("<script>alert('xss')</script>")
+    page.locator("#q-chat a.q-cite").first.click()
+    expect(page.locator("#q-sources .q-selected")).to_contain_text("<script>alert('xss')</script>")
+    expect(page.locator("#q-sources .q-selected")).to_contain_text("Hostile note <img src=x onerror=alert('title')>")
+    page.locator("#q-sources .q-selected a.q-open").click()
+    expect(page.locator("#q-viewer")).to_contain_text("<img src=x onerror=alert('img')>")
+    session.shot("desktop-hostile-document.png")
+    page.wait_for_timeout(500)
+    assert session.dialogs == []
+    assert page.locator("img[src='x'], #q-sources script, #q-viewer script, #q-chat script").count() == 0
+    session.close()

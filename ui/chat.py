@@ -1,0 +1,80 @@
+"""Answers as chat messages: escaped text, citation links, streamed a few words at a time.
+
+The Chatbot renders Markdown and sanitises HTML; it keeps ``class``, ``href``
+and ``title`` on links but drops ``data-*`` attributes, so a citation link
+carries its answer (turn) and citation number in its href: ``#q-cite-<turn>-<n>``.
+The page script (ui/theme.py) turns a click on it into a ``cite`` event.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from retrieval.errors import QuorumError
+from retrieval.models import Answer, Citation
+from ui.highlight import escape, escape_markdown
+from ui.sources import passage_label
+
+_MARKER = re.compile(r"^\[(\d+)\]$")
+WORDS_PER_STEP = 3
+
+GENERIC_ERROR = "Sorry, something went wrong answering that. Please try again."
+
+
+def cite_link(turn: int, citation: Citation) -> str:
+    label = escape(passage_label(citation.passage))
+    return f'<a class="q-cite" href="#q-cite-{turn}-{citation.n}" title="{label}">[{citation.n}]</a>'
+
+
+def answer_tokens(answer: Answer, turn: int) -> list[str]:
+    """The answer's words, escaped, with each marker [n] as a citation link."""
+    citations = {c.n: c for c in answer.citations}
+    tokens = []
+    for word in answer.text.split():
+        found = _MARKER.match(word)
+        if found and int(found.group(1)) in citations:
+            tokens.append(cite_link(turn, citations[int(found.group(1))]))
+        else:
+            tokens.append(escape_markdown(word))
+    return tokens
+
+
+def answer_footer(answer: Answer, turn: int, filters_text: str = "") -> str:
+    """Under the answer: the notice, the query actually searched, the filters, a sources link."""
+    lines = []
+    if answer.notice:
+        lines.append(f"*{escape_markdown(answer.notice)}*")
+    meta = [f"searched: “{escape_markdown(answer.query or answer.question)}”"]
+    if filters_text:
+        meta.append(escape_markdown(filters_text))
+    label = "closest passages" if answer.abstained else "sources"
+    meta.append(f'<a class="q-cite" href="#q-cite-{turn}-0">{label}</a>')
+    lines.append(f'<small class="q-query">{" · ".join(meta)}</small>')
+    return "\n\n".join(lines)
+
+
+def reply_steps(answer: Answer, turn: int, filters_text: str = "") -> Iterator[str]:
+    """The reply as it grows, a few words at a time; the last step is the whole reply."""
+    tokens = answer_tokens(answer, turn)
+    for end in range(WORDS_PER_STEP, len(tokens), WORDS_PER_STEP):
+        yield " ".join(tokens[:end])
+    yield " ".join(tokens) + "\n\n" + answer_footer(answer, turn, filters_text)
+
+
+def error_reply(error: Exception) -> str:
+    """A short message for the chat; never a traceback."""
+    if isinstance(error, QuorumError):
+        return f"Sorry: {escape_markdown(str(error))}"
+    return GENERIC_ERROR
+
+
+def message_text(content: object) -> str:
+    """The text of a chat message's content: a string, or Gradio's list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("content") or "")
+    if isinstance(content, list):
+        return " ".join(message_text(part) for part in content).strip()
+    return ""

@@ -1,0 +1,66 @@
+"""Retrieval filters as the app takes them: checked, and described for the user."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from retrieval.errors import InvalidFilter
+from retrieval.models import Chunk
+from retrieval.store import Filters, StoredDocument
+from ui.highlight import escape_markdown
+
+
+def _iso_date(value: str | None, name: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InvalidFilter(f"the {name} date {value!r} is not a date like 2023-01-31") from None
+
+
+def make_filters(
+    types: Sequence[str] | None = None,
+    doc_ids: Sequence[str] | None = None,
+    date_from: str | None = "",
+    date_to: str | None = "",
+) -> Filters:
+    since = _iso_date(date_from, "from")
+    until = _iso_date(date_to, "to")
+    if since and until and since > until:
+        raise InvalidFilter(f"the date range {since} to {until} is empty")
+    return Filters(tuple(types or ()), tuple(doc_ids or ()), since, until)
+
+
+def describe(filters: Filters, documents: dict[str, StoredDocument]) -> str:
+    """One line naming the active filters, or "" when none is set."""
+    parts = []
+    if filters.types:
+        parts.append("type " + " or ".join(filters.types))
+    if filters.date_from and filters.date_to:
+        parts.append(f"dated {filters.date_from} to {filters.date_to}")
+    elif filters.date_from:
+        parts.append(f"dated from {filters.date_from}")
+    elif filters.date_to:
+        parts.append(f"dated up to {filters.date_to}")
+    if filters.doc_ids:
+        titles = [documents[d].info.title if d in documents else d for d in filters.doc_ids]
+        parts.append("only " + "; ".join(titles))
+    return "filters: " + " · ".join(parts) if parts else ""
+
+
+def matching_documents(filters: Filters, documents: dict[str, StoredDocument]) -> list[StoredDocument]:
+    """The documents the filters leave in the search."""
+    # Filters.allows judges a chunk by its document alone, so an empty chunk stands in.
+    return [d for d in documents.values() if filters.allows(Chunk("", d.info, "", 0, 0, 0))]
+
+
+def status_line(filters: Filters, documents: dict[str, StoredDocument]) -> str:
+    """Markdown shown above the chat: what the next question will search."""
+    if not filters:
+        return f"Searching all {len(documents)} documents."
+    left = len(matching_documents(filters, documents))
+    active = escape_markdown(describe(filters, documents).removeprefix("filters: "))
+    return f"**Filters on:** {active} → searching {left} of {len(documents)} documents."

@@ -1,0 +1,139 @@
+"""How the app looks (theme, CSS) and the little script behind its links."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+# Runs once per page in the sources panel (gr.HTML js_on_load). One capturing
+# listener on the document turns clicks on citation links (in the chat or the
+# panel) into the panel's `cite` event and clicks on "Open in document" into its
+# `open` event; `trigger` is kept on window so the listener always uses the live one.
+SOURCES_JS = """
+window.__quorumTrigger = trigger;
+if (!window.__quorumClicks) {
+  window.__quorumClicks = true;
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a.q-cite, a.q-open');
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    if (link.classList.contains('q-cite')) {
+      const found = (link.getAttribute('href') || '').match(/q-cite-(\\d+)-(\\d+)/);
+      if (found) window.__quorumTrigger('cite', {turn: Number(found[1]), n: Number(found[2])});
+    } else {
+      window.__quorumTrigger('open', {
+        doc: link.dataset.doc, start: Number(link.dataset.start), end: Number(link.dataset.end)
+      });
+    }
+  }, true);
+}
+// Bring the chosen passage into view: inside the panel's own scroll box, then
+// in the window (on a phone the panel sits below the chat).
+const scrollBox = (node) => {
+  for (let box = node.parentElement; box && box !== document.body; box = box.parentElement) {
+    const overflow = getComputedStyle(box).overflowY;
+    if ((overflow === 'auto' || overflow === 'scroll') && box.scrollHeight > box.clientHeight) return box;
+  }
+  return null;
+};
+watch('value', () => {
+  const chosen = element.querySelector('.q-selected') || element.querySelector('.q-focus');
+  if (!chosen) return;
+  const box = scrollBox(chosen);
+  if (box) {
+    const outer = box.getBoundingClientRect(), inner = chosen.getBoundingClientRect();
+    if (inner.top < outer.top || inner.bottom > outer.bottom) box.scrollTop += inner.top - outer.top - 8;
+  }
+  const top = chosen.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight - 80) window.scrollBy({top: top - 12});
+});
+"""
+
+# The document viewer scrolls to the marked passage when it shows one, and
+# otherwise brings a newly opened document's start into view.
+VIEWER_JS = """
+const reveal = (opened) => setTimeout(() => {
+  const mark = element.querySelector('#q-doc-mark');
+  if (mark) mark.scrollIntoView({block: 'center'});
+  else if (opened && element.querySelector('.q-doc')) {
+    const top = element.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight - 120) element.scrollIntoView({block: 'start'});
+  }
+}, 150);
+reveal(false);
+watch('value', () => reveal(true));
+"""
+
+CSS = """
+.gradio-container { max-width: 1320px !important; width: 100% !important; margin: 0 auto !important; }
+#q-title h1 { font-size: 1.5rem; margin: 0; }
+#q-title p { margin: 2px 0 0; color: var(--body-text-color-subdued); }
+#q-filter-status p { margin: 0; font-size: 0.9em; }
+#q-status-row { align-items: center; flex-wrap: nowrap; }
+#q-status-row > * { min-width: 0; }
+a.q-cite {
+  font-size: 0.78em; font-weight: 600; vertical-align: super; line-height: 0;
+  text-decoration: none; padding: 0 1px; color: var(--color-accent) !important; cursor: pointer;
+}
+a.q-cite:hover, a.q-cite:focus { text-decoration: underline; }
+small.q-query { display: block; margin-top: 0.3em; color: var(--body-text-color-subdued); font-size: 0.8em; }
+small.q-query a.q-cite { vertical-align: baseline; font-size: 1em; line-height: inherit; }
+.q-sources-for { font-size: 0.9em; color: var(--body-text-color-subdued); margin: 0 0 8px; }
+.q-source {
+  border-left: 3px solid var(--color-accent); border-radius: 4px; padding: 8px 12px; margin: 0 0 12px;
+  background: var(--background-fill-secondary); scroll-margin: 12px;
+}
+.q-source.q-selected { outline: 2px solid var(--color-accent); background: var(--color-accent-soft); }
+.q-source-n { font-weight: 700; color: var(--color-accent); }
+.q-source-meta, .q-source-links { font-size: 0.82em; color: var(--body-text-color-subdued); }
+.q-source-links a { color: var(--link-text-color); }
+.q-source-text { white-space: pre-wrap; font-size: 0.92em; line-height: 1.5; margin-top: 6px; overflow-wrap: anywhere; }
+.q-source mark, .q-doc mark { background: #fde68a; color: #1f2937; border-radius: 2px; padding: 0 1px; }
+.q-doc mark.q-passage { background: #fef3c7; box-shadow: 0 0 0 2px #fde68a; }
+.q-doc-head h3 { margin: 0 0 4px; }
+.q-doc-meta, .q-doc-licence { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.q-doc-body p { white-space: pre-wrap; margin: 0 0 0.55em; line-height: 1.55; overflow-wrap: anywhere; }
+.q-doc-body { margin-top: 10px; }
+.q-sources-empty, .q-doc-empty { color: var(--body-text-color-subdued); }
+span.q-cite-sample { color: var(--color-accent); font-weight: 600; }
+#q-chat { height: clamp(380px, calc(100vh - 312px), 640px) !important; }
+#q-chat .placeholder-content .md { font-size: 0.92em; padding: 0 16px; }
+#q-chat .placeholder, #q-chat .placeholder-content, #q-chat .placeholder .md { max-width: 100%; min-width: 0; }
+#q-chat .placeholder-content h3 { margin: 0 0 4px; }
+#q-chat .placeholder-content li { margin: 2px 0; }
+#q-chat .examples .example { padding: 8px 12px !important; }
+.q-table-wrap { overflow-x: auto; max-width: 100%; }
+table.q-documents { width: 100%; border-collapse: collapse; font-size: 0.92em; border: none !important; }
+table.q-documents tr { border: none !important; }
+table.q-documents caption { text-align: left; font-weight: 600; padding-bottom: 6px; }
+table.q-documents th, table.q-documents td {
+  text-align: left; vertical-align: top; padding: 6px 8px;
+  border: none !important; border-bottom: 1px solid var(--border-color-primary) !important;
+}
+table.q-documents td:nth-child(4) { white-space: nowrap; }
+table.q-documents td:nth-child(5) { text-align: right; }
+#q-sources a, #q-documents a, #q-viewer a { padding: 0 !important; }
+@media (max-width: 640px) {
+  .gradio-container { padding: 0 6px !important; }
+  #q-title h1 { font-size: 1.25rem; }
+  #q-chat { height: 64vh !important; }
+  #q-chat .placeholder-content li { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+  #q-chat .placeholder-content ul { padding-left: 0.6em; }
+  #q-chat .placeholder-content h3 { font-size: 1.02em; }
+  #q-chat .placeholder-content p { font-size: 0.92em; margin: 4px 0; }
+  #q-chat .examples .example:nth-child(n+5) { display: none; }
+  /* the documents table becomes one block per document */
+  table.q-documents thead, table.q-documents td:nth-child(6) { display: none; }
+  table.q-documents tr {
+    display: block; padding: 8px 0; border-bottom: 1px solid var(--border-color-primary) !important;
+  }
+  table.q-documents td { display: inline; padding: 0 8px 0 0; border: none !important; }
+  table.q-documents td:first-child { display: block; padding-bottom: 2px; }
+  table.q-documents td:nth-child(3) { display: block; }
+  table.q-documents td:nth-child(5)::after { content: " passages"; }
+}
+"""
+
+
+def theme() -> gr.themes.Base:
+    return gr.themes.Default(primary_hue="blue", neutral_hue="slate")
