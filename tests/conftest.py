@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 import socket
 from pathlib import Path
 
@@ -81,3 +82,14 @@ def hostile_searcher(tmp_path_factory: pytest.TempPathFactory, embedder):
     report = ingest([corpus], settings, embedder=embedder)
     assert not report.failed, report.failed
     return Searcher(settings, embedder=embedder)
+
+
+def served(searcher) -> Iterator[str]:
+    """The app over ``searcher`` on a free loopback port, for the length of a fixture."""
+    from ui.app import build_app, start
+
+    app = build_app(searcher)
+    port = free_port()
+    start(app, "127.0.0.1", port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()

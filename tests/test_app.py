@@ -9,26 +9,21 @@ import pytest
 from gradio_client import Client
 
 from retrieval.conversation import ask
-from retrieval.settings import Settings
-from ui.app import build_app, start
 from ui.chat import GENERIC_ERROR, error_reply, reply_steps
 from ui.documents import document_html, documents_table
 from ui.export import answer_markdown
 from retrieval.errors import InvalidFilter
 from ui.filters import make_filters, status_line
 from ui.sources import sources_html
-from tests.conftest import HOSTILE_QUESTION, free_port
+from tests.conftest import HOSTILE_QUESTION, served
 from ui.welcome import example_questions, overview
 
 PANEL = "panel-performance-report-2023-11-17.md"
 
+
 @pytest.fixture(scope="module")
 def app_url(indexed_home: Path, searcher):
-    app = build_app(searcher)
-    port = free_port()
-    start(app, "127.0.0.1", port, block=False)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
+    yield from served(searcher)
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import HOSTILE_QUESTION, free_port
-from ui.app import build_app, start
+from tests.conftest import HOSTILE_QUESTION, served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,22 +40,14 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-def _serve(searcher) -> Iterator[str]:
-    app = build_app(searcher)
-    port = free_port()
-    start(app, "127.0.0.1", port, block=False)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
-
-
 @pytest.fixture(scope="module")
 def corpus_url(searcher) -> Iterator[str]:
-    yield from _serve(searcher)
+    yield from served(searcher)
 
 
 @pytest.fixture(scope="module")
 def hostile_url(hostile_searcher) -> Iterator[str]:
-    yield from _serve(hostile_searcher)
+    yield from served(hostile_searcher)
 
 
 class Session:
