@@ -296,26 +296,10 @@ def answer_question(
     query = check_question(query) if query else question
     settings = searcher.settings
     k = k or settings.top_k
-    # A condensed follow-up is the question plus borrowed words: split the question, keep the words for each part.
-    borrowed = query[len(question):] if query.startswith(question) else ""
-    parts = [f"{part}{borrowed}" for part in question_parts(query[: len(query) - len(borrowed)])]
-    subject = _key_terms_of(question_parts(question)[0]) if len(parts) > 1 else ""
-    passages: list[Passage] = []
-    chosen: list[tuple[Passage, Candidate]] = []
-    missing: list[str] = []
-    for number, part in enumerate(parts):
-        part_query = part if number == 0 else f"{part} {subject}".strip()
-        found = searcher.retrieve(part_query, max(k, CANDIDATE_PASSAGES), filters)
-        passages.extend(p for p in found.passages if p.chunk.chunk_id not in {q.chunk.chunk_id for q in passages})
-        pool = found.passages[:CANDIDATE_PASSAGES]
-        taken = {x.text for _, x in chosen}
-        fresh = [c for c in candidates(part_query, pool, found.query_vector, searcher) if c.text not in taken]
-        chosen.extend((pool[c.passage_index], c) for c in choose(fresh, settings, len(parts)))
-        missing.extend(w for w in unknown_names(part_query, searcher) if w not in missing)
-    timing = {"retrieve": (time.perf_counter() - began) * 1000}
+    passages, chosen, missing = _gather(question, query, searcher, k, filters)
     if missing or not chosen:
         notice = f"No document mentions {', '.join(missing)}." if missing else ""
-        timing["total"] = (time.perf_counter() - began) * 1000
+        timing = {"total": (time.perf_counter() - began) * 1000}
         return Answer(question, NO_ANSWER, True, [], passages[:k], query, timing, notice)
 
     numbers: dict[str, int] = {}
@@ -327,8 +311,32 @@ def answer_question(
         cited.setdefault(passage.chunk.chunk_id, (passage, []))[1].append(sentence.text)
     citations = [Citation(numbers[i], p, tuple(texts)) for i, (p, texts) in cited.items()]
     shown = _passages_to_show(passages, [c.passage for c in citations], k)
-    timing["total"] = (time.perf_counter() - began) * 1000
+    timing = {"total": (time.perf_counter() - began) * 1000}
     return Answer(question, " ".join(text_parts), False, citations, shown, query, timing)
+
+
+def _gather(
+    question: str, query: str, searcher: Searcher, k: int, filters: Filters | None
+) -> tuple[list[Passage], list[tuple[Passage, Candidate]], list[str]]:
+    """Search each part of the question; returns the passages, the chosen sentences and unknown names."""
+    # A condensed follow-up is the question plus borrowed words: split the question, keep the words for each part.
+    borrowed = query[len(question):] if query.startswith(question) else ""
+    parts = [f"{part}{borrowed}" for part in question_parts(query[: len(query) - len(borrowed)])]
+    subject = _key_terms_of(question_parts(question)[0]) if len(parts) > 1 else ""
+    passages: list[Passage] = []
+    chosen: list[tuple[Passage, Candidate]] = []
+    missing: list[str] = []
+    for number, part in enumerate(parts):
+        part_query = part if number == 0 else f"{part} {subject}".strip()
+        found = searcher.retrieve(part_query, max(k, CANDIDATE_PASSAGES), filters)
+        seen = {p.chunk.chunk_id for p in passages}
+        passages.extend(p for p in found.passages if p.chunk.chunk_id not in seen)
+        pool = found.passages[:CANDIDATE_PASSAGES]
+        taken = {c.text for _, c in chosen}
+        fresh = [c for c in candidates(part_query, pool, found.query_vector, searcher) if c.text not in taken]
+        chosen.extend((pool[c.passage_index], c) for c in choose(fresh, searcher.settings, len(parts)))
+        missing.extend(w for w in unknown_names(part_query, searcher) if w not in missing)
+    return passages, chosen, missing
 
 
 def _key_terms_of(part: str) -> str:

@@ -38,10 +38,6 @@ class Searcher:
             raise IndexMissing("nothing has been ingested yet: run `quorum ingest` first")
         self.embedder = embedder or get_embedder(settings.embedding_model)
 
-    def refresh(self) -> None:
-        """Pick up changes another process made to the store."""
-        self.lexical = sync_lexical_index(self.store, self.settings)
-
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         return self.retrieve(query, k, filters).passages
 

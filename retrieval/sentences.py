@@ -50,6 +50,3 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
         end -= 1
     return start, end
 
-
-def split_sentences(text: str) -> list[str]:
-    return [text[a:b] for a, b in sentence_spans(text)]
