@@ -9,6 +9,7 @@ is stale and is rebuilt, never trusted.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 import itertools
 import json
 import os
@@ -125,6 +126,15 @@ class LexicalIndex:
         terms = {a: tokenize([a])[0] for a in self.glossary}
         idf = self.idf([t for ts in terms.values() for t in ts])
         return {a: long for a, long in self.glossary.items() if terms[a] and min(idf[t] for t in terms[a]) > rare_idf}
+
+    @functools.cached_property
+    def distinctive_namings(self) -> dict[str, set[str]]:
+        """Per document, the terms of its title, type and year that no other document's have."""
+        namings = {
+            doc.doc_id: set(tokenize([f"{doc.title} {doc.type} {doc.date[:4]}"])[0]) for doc in self.documents()
+        }
+        shared = Counter(term for naming in namings.values() for term in naming)
+        return {doc_id: {t for t in naming if shared[t] == 1} for doc_id, naming in namings.items()}
 
     def documents(self) -> list[DocumentInfo]:
         """Each indexed document's info, once."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,13 +92,8 @@ def named_document(query: str, lexical: LexicalIndex) -> tuple[str, str] | None:
     belong to its title, type or date and to no other document's ("the 2016 PEEL inspection").
     """
     query_words = words(query_terms_text(query))
-    namings = {
-        doc.doc_id: set(tokenize([f"{doc.title} {doc.type} {doc.date[:4]}"])[0]) for doc in lexical.documents()
-    }
-    shared = Counter(term for naming in namings.values() for term in naming)
     matches = []
-    for doc_id, naming in namings.items():
-        distinctive = {t for t in naming if shared[t] == 1}
+    for doc_id, distinctive in lexical.distinctive_namings.items():
         matched = [w for w in query_words if set(tokenize([w])[0]) & distinctive]
         if len(matched) >= 2 and any(_YEAR.fullmatch(w) for w in matched):
             matches.append((doc_id, matched))

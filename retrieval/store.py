@@ -269,12 +269,6 @@ class Store:
             for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         ]
 
-    def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
-        if not chunk_ids:
-            return {}
-        got = self.chunks.get(ids=chunk_ids, include=["embeddings"])
-        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
-
     def dense_sentence_search(
         self, vector: np.ndarray, n: int, filters: Filters | None = None
     ) -> list[tuple[str, float]]:
