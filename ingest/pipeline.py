@@ -12,6 +12,9 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
+import os
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,14 +29,16 @@ from ingest.cleaning import clean_text
 from ingest.loaders import SUPPORTED_SUFFIXES, load_file
 from ingest.manifest import MANIFEST_NAME, document_info, read_manifest
 from retrieval.embedding import Embedder, get_embedder
-from retrieval.errors import IngestLocked, UnreadableDocument, UnsupportedFormat
+from retrieval.errors import IngestLocked, StoreUnavailable, UnreadableDocument, UnsupportedFormat
 from retrieval.lexical import sync_lexical_index
 from retrieval.models import Chunk, DocumentInfo, Sentence
 from retrieval.sentences import sentence_spans
 from retrieval.settings import Settings
-from retrieval.store import Store
+from retrieval.store import Store, version_of
 
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
+
+log = logging.getLogger("quorum.ingest")
 
 
 @dataclass
@@ -134,8 +139,8 @@ class Prepared:
     sentences: list[Sentence]
 
 
-def prepare(source: SourceFile, settings: Settings, embedder: Embedder) -> Prepared:
-    """Load, clean and split one file."""
+def prepare(source: SourceFile, settings: Settings, embedder: Embedder, version: str = "") -> Prepared:
+    """Load, clean and split one file; chunk ids carry the document ``version``."""
     loaded = load_file(source.path)
     text = clean_text(loaded.text, loaded.format)
     if not text.strip():
@@ -158,7 +163,7 @@ def prepare(source: SourceFile, settings: Settings, embedder: Embedder) -> Prepa
             section=str(node.metadata.get("section", "")),
         )
         embed_text = embedding_text(draft, embedder.count_tokens, embedder.max_tokens)
-        chunk = replace(draft, chunk_id=f"{info.doc_id}:{index}:{_content_hash(embed_text)}")
+        chunk = replace(draft, chunk_id=f"{info.doc_id}:{version}:{index}:{_content_hash(embed_text)}")
         chunks.append(chunk)
         texts.append(embed_text)
         sentences.extend(chunk_sentences(chunk))
@@ -199,6 +204,7 @@ def ingest(
     settings: Settings,
     *,
     prune: bool = False,
+    rebuild: bool = False,
     store: Store | None = None,
     embedder: Embedder | None = None,
     on_progress: ProgressCallback | None = None,
@@ -206,7 +212,10 @@ def ingest(
     began = time.perf_counter()
     report = IngestReport()
     with ingest_lock(settings):
+        if rebuild:
+            store = _repaired_store(settings, store)
         store = store or Store(settings)
+        recovered = store.recover()  # whatever an interrupted ingest left half-done
         sources, report.failed = discover(paths)
         stored = store.documents()
         for done, source in enumerate(sources, start=1):
@@ -222,9 +231,44 @@ def ingest(
                     on_progress(Progress(len(sources), len(sources), doc_id, "removed"))
         if on_progress:
             on_progress(Progress(len(sources), len(sources), "BM25 index", "indexing"))
-        sync_lexical_index(store, settings, force=report.changed)
+        publish(store, settings, force=rebuild or report.changed or bool(recovered))
+        store.purge(report.added + report.updated)  # old versions, now that readers have the new
     report.seconds = time.perf_counter() - began
     return report
+
+
+def _repaired_store(settings: Settings, store: Store | None) -> Store:
+    """The store with every inconsistent document forgotten (to be read again) and no BM25 index.
+
+    An embedded store that cannot even be opened is moved aside, not deleted, and started afresh.
+    """
+    shutil.rmtree(settings.lexical_path, ignore_errors=True)
+    try:
+        store = store or Store(settings)
+        store.stamp()
+    except StoreUnavailable:
+        if settings.chroma_url or not settings.chroma_path.exists():
+            raise
+        aside = settings.chroma_path.with_name(f"chroma.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+        os.replace(settings.chroma_path, aside)
+        log.warning("the Chroma store could not be opened; moved it to %s and starting afresh", aside)
+        return Store(settings)
+    store.recover()
+    for problem in store.check():
+        doc_id = problem.split(":", 1)[0]
+        if doc_id in store.documents():
+            store.forget(doc_id)
+    return store
+
+
+def publish(store: Store, settings: Settings, *, force: bool = False) -> None:
+    """Rebuild the BM25 index from the committed chunks, then tell readers (the store's stamp)."""
+    stamp = store.fingerprint()
+    if force or store.stamp() != stamp:
+        sync_lexical_index(store, settings, force=True, stamp=stamp, must_save=True)
+        store.publish(stamp)
+    else:
+        sync_lexical_index(store, settings, stamp=stamp, must_save=True)
 
 
 def _ingest_one(
@@ -242,7 +286,7 @@ def _ingest_one(
             report.unchanged.append(source.doc_id)
             return "unchanged"
         embedder = embedder or get_embedder(settings.embedding_model)
-        doc = prepare(source, settings, embedder)
+        doc = prepare(source, settings, embedder, version_of(doc_hash))
         doc_id = doc.info.doc_id
         chunk_vectors = _embed_missing(
             store.reusable_embeddings(doc_id, "chunks"), doc.chunks, doc.chunk_texts, embedder, settings, report

@@ -41,3 +41,11 @@ class InvalidQuestion(QuorumError):
 
 class InvalidFilter(QuorumError):
     """A filter value that cannot be used (a malformed date, an empty range)."""
+
+
+class StoreWriteFailed(QuorumError):
+    """The index could not be written (read-only directory, disk full); nothing committed is lost."""
+
+
+class RateLimited(QuorumError):
+    """A client asked more questions than the public limits allow."""

@@ -9,6 +9,7 @@ is stale and is rebuilt, never trusted.
 from __future__ import annotations
 
 import functools
+import logging
 from collections import Counter
 import itertools
 import json
@@ -24,16 +25,18 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from retrieval.errors import IndexMissing, QuorumError
+from retrieval.errors import IndexMissing, QuorumError, StoreWriteFailed
 from retrieval.glossary import definitions
 from retrieval.models import Chunk, DocumentInfo
 from retrieval.settings import Settings
-from retrieval.store import Filters, Store
+from retrieval.store import Filters, Store, failure_cause
 
 # Keep figures such as 2023/24, 1,166 and 1.337m whole; single characters count too.
 TOKEN_PATTERN = r"(?u)\b\w+(?:[.,/]\w+)*\b"
 _STEMMER = Stemmer.Stemmer("english")
 _FORMAT = 1
+
+log = logging.getLogger("quorum.lexical")
 
 
 def lexical_text(chunk: Chunk) -> str:
@@ -78,6 +81,7 @@ def query_terms_text(question: str) -> str:
 class LexicalIndex:
     def __init__(self, chunks: list[Chunk], retriever: bm25s.BM25 | None, stamp: str) -> None:
         self.chunks = chunks
+        self.by_id = {c.chunk_id: c for c in chunks}
         self.stamp = stamp
         self._retriever = retriever
         self._vocab: set[str] = set(retriever.vocab_dict) if retriever is not None else set()
@@ -233,9 +237,15 @@ def words(text: str) -> list[str]:
     return re.findall(TOKEN_PATTERN, text.lower())
 
 
-def sync_lexical_index(store: Store, settings: Settings, force: bool = False) -> LexicalIndex:
-    """The BM25 index in step with the store: loaded if its stamp matches, else rebuilt."""
-    stamp = store.fingerprint()
+def sync_lexical_index(
+    store: Store, settings: Settings, *, force: bool = False, stamp: str | None = None, must_save: bool = False
+) -> LexicalIndex:
+    """The BM25 index in step with the store: loaded if its stamp matches, else rebuilt.
+
+    ``stamp`` defaults to what the store last published (its fingerprint if nothing was).
+    A rebuilt index that cannot be saved is still used, unless ``must_save``.
+    """
+    stamp = stamp or store.stamp() or store.fingerprint()
     if not force:
         try:
             index = LexicalIndex.load(settings.lexical_path)
@@ -244,5 +254,14 @@ def sync_lexical_index(store: Store, settings: Settings, force: bool = False) ->
         except QuorumError:
             pass
     index = LexicalIndex.build(store.all_chunks(), stamp)
-    index.save(settings.lexical_path)
+    try:
+        index.save(settings.lexical_path)
+    except OSError as error:
+        cause = failure_cause(error)
+        if must_save:
+            raise StoreWriteFailed(
+                f"cannot save the BM25 index in the data directory ({cause}); "
+                "fix the cause, then run `quorum ingest --rebuild`"
+            ) from error
+        log.warning("BM25 index rebuilt in memory only: cannot save it (%s)", cause)
     return index

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +23,13 @@ from retrieval.store import Filters, Store, chunk_metadata
 
 
 class Searcher:
-    """Everything a question needs, opened once: store, BM25 index, model."""
+    """Everything a question needs, opened once: store, BM25 index, model.
+
+    The BM25 index is the searcher's snapshot of the store: dense hits outside it
+    (a document being written) are ignored, so a question sees a document's old
+    state or its new one, never half of each. ``refresh`` moves to the store's
+    newest published state, at most once every ``refresh_seconds``.
+    """
 
     def __init__(
         self,
@@ -29,6 +37,7 @@ class Searcher:
         store: Store | None = None,
         embedder: Embedder | None = None,
         lexical: LexicalIndex | None = None,
+        refresh_seconds: float = 2.0,
     ) -> None:
         self.settings = settings
         self.store = store or Store(settings)
@@ -36,6 +45,25 @@ class Searcher:
         if len(self.lexical) == 0:
             raise IndexMissing("nothing has been ingested yet: run `quorum ingest` first")
         self.embedder = embedder or get_embedder(settings.embedding_model)
+        self.refresh_seconds = refresh_seconds
+        self._checked = time.monotonic()
+        self._refreshing = threading.Lock()
+
+    def refresh(self, *, now: bool = False) -> bool:
+        """Load the store's newest published state if it changed; True when it did."""
+        if not now and time.monotonic() - self._checked < self.refresh_seconds:
+            return False
+        if not self._refreshing.acquire(blocking=now):
+            return False  # another thread is already refreshing
+        try:
+            self._checked = time.monotonic()
+            stamp = self.store.stamp()
+            if not stamp or stamp == self.lexical.stamp:
+                return False
+            self.lexical = sync_lexical_index(self.store, self.settings, stamp=stamp)
+            return True
+        finally:
+            self._refreshing.release()
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         return self.retrieve(query, k, filters).passages
@@ -44,27 +72,32 @@ class Searcher:
         """Fuse three rankings: BM25 over chunks, dense over chunks, dense over sentences."""
         k = k or self.settings.top_k
         n = max(self.settings.candidates, k)
+        self.refresh()
+        snapshot = self.lexical
         vector = self.embedder.embed_query(query)
-        lexical = self.lexical.search(query_terms_text(expand(query, self.lexical.rare_glossary)), n, filters)
-        dense = self.store.dense_search(vector, n, filters)
-        by_sentence = self.store.dense_sentence_search(vector, 2 * n, filters)[:n]
+        lexical = snapshot.search(query_terms_text(expand(query, snapshot.rare_glossary)), n, filters)
+        dense = [(c, s) for c, s in self.store.dense_search(vector, n, filters) if c.chunk_id in snapshot.by_id]
+        by_sentence = [
+            (i, s) for i, s in self.store.dense_sentence_search(vector, 2 * n, filters) if i in snapshot.by_id
+        ][:n]
         rankings = [[c.chunk_id for c, _ in lexical], [c.chunk_id for c, _ in dense], [i for i, _ in by_sentence]]
         weights = [self.settings.lexical_weight, self.settings.dense_weight, self.settings.sentence_weight]
-        chunks = {c.chunk_id: c for c, _ in lexical} | {c.chunk_id: c for c, _ in dense}
-        named = named_document(query, self.lexical)
+        named = named_document(query, snapshot)
         if named is not None:
             # "What did the 2016 PEEL inspection find about X?": search X within that document too.
             doc_id, topic = named
             within = Filters(doc_ids=(doc_id,)) if not filters else filters
             if not within.doc_ids or doc_id in within.doc_ids:
                 within = Filters(within.types, (doc_id,), within.date_from, within.date_to)
-                topic_lexical = self.lexical.search(topic, n, within)
-                topic_dense = self.store.dense_sentence_search(self.embedder.embed_query(topic), 2 * n, within)[:n]
+                topic_lexical = snapshot.search(topic, n, within)
+                topic_dense = [
+                    (i, s)
+                    for i, s in self.store.dense_sentence_search(self.embedder.embed_query(topic), 2 * n, within)
+                    if i in snapshot.by_id
+                ][:n]
                 rankings += [[c.chunk_id for c, _ in topic_lexical], [i for i, _ in topic_dense]]
                 weights += [self.settings.named_weight] * 2
-                chunks |= {c.chunk_id: c for c, _ in topic_lexical}
-        missing = list({i for ranking in rankings for i in ranking} - set(chunks))
-        chunks |= {c.chunk_id: c for c in self.store.get_chunks(missing)}
+        chunks = snapshot.by_id
         lexical_rank = {c.chunk_id: r for r, (c, _) in enumerate(lexical, start=1)}
         dense_rank = {c.chunk_id: r for r, (c, _) in enumerate(dense, start=1)}
         similarity = {c.chunk_id: s for c, s in dense}

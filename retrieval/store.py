@@ -3,21 +3,29 @@
 Three collections: ``<name>`` holds the chunks (cosine space, our own
 embeddings), ``<name>_sentences`` each chunk's sentences embedded on their
 own, and ``<name>_docs`` each document's cleaned text and hash.
-The document record is written last, so a document whose record is missing or
-stale is simply ingested again: an interrupted ingest never leaves a record
-that claims chunks it does not have.
+
+Writes are crash-safe and invisible until committed. Every chunk and sentence
+carries the ``version`` (a prefix of its document's hash) it was written for;
+a document's record names its committed version. Writing a document marks its
+record ``pending``, adds the new version's chunks beside the old ones, then
+commits by rewriting the record (one upsert); the old version is purged later,
+once readers have moved on. Anything not of a committed version belongs to a
+pending record, so ``recover()`` after a crash finds and removes it.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from retrieval.errors import StoreUnavailable
+from retrieval.errors import QuorumError, StoreUnavailable, StoreWriteFailed
 from retrieval.models import Chunk, DocumentInfo, Sentence
 from retrieval.settings import Settings
 
@@ -108,6 +116,49 @@ def document_info(meta: dict[str, Any]) -> DocumentInfo:
     return DocumentInfo(**{field: str(meta.get(field, "") or "") for field in _DOC_FIELDS})
 
 
+def version_of(doc_hash: str) -> str:
+    """The short form of a document hash that chunk ids and metadata carry."""
+    return doc_hash[:12]
+
+
+def _record_metadata(info: DocumentInfo) -> dict[str, str]:
+    return {k: v for k, v in asdict(info).items() if v}
+
+
+DISK_FULL = "the disk is full"
+READ_ONLY = "it is read-only"
+
+
+def _nearly_full(path: Path, margin: int = 64 * 1024 * 1024) -> bool:
+    try:
+        return shutil.disk_usage(path).free < margin
+    except OSError:
+        return False
+
+
+def failure_cause(error: BaseException) -> str:
+    """What went wrong, in a few words a user can act on."""
+    text = str(error).lower()
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC or "full" in text or "no space" in text:
+        return DISK_FULL
+    if isinstance(error, OSError) and error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return READ_ONLY
+    if "readonly" in text or "read-only" in text or "permission denied" in text:
+        return READ_ONLY
+    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+
+
+def _write_failure(settings: Settings, error: Exception) -> str:
+    where = settings.chroma_url or "the data directory"
+    cause = failure_cause(error)
+    if not settings.chroma_url and _nearly_full(settings.chroma_path):
+        cause = DISK_FULL  # Chroma's own message rarely says so
+    return (
+        f"cannot update the index in {where} ({cause}); nothing committed was lost. "
+        "Fix the cause, then run `quorum ingest` again (or `quorum ingest --rebuild`)"
+    )
+
+
 def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     return Chunk(
         chunk_id=chunk_id,
@@ -138,7 +189,12 @@ def open_client(settings: Settings) -> Any:
         return chromadb.PersistentClient(path=str(settings.chroma_path))
     except Exception as error:  # chromadb raises many kinds; all mean "cannot open"
         where = settings.chroma_url or settings.chroma_path
-        raise StoreUnavailable(f"cannot open the Chroma store at {where}: {error}") from error
+        cause = failure_cause(error)
+        if cause in (DISK_FULL, READ_ONLY):
+            advice = "Quorum needs to write to its data directory; fix that, then try again"
+        else:
+            advice = "if the store is damaged, `quorum ingest --rebuild` moves it aside and rebuilds it"
+        raise StoreUnavailable(f"cannot open the Chroma store at {where} ({cause}). {advice}") from error
 
 
 class Store:
@@ -165,19 +221,26 @@ class Store:
     # -- documents ---------------------------------------------------------
 
     def documents(self) -> dict[str, StoredDocument]:
+        """Committed documents by id."""
         found: dict[str, StoredDocument] = {}
         for doc_id, _, meta in self._pages(self.docs, include=["metadatas"]):
-            found[doc_id] = StoredDocument(document_info(meta), str(meta["doc_hash"]), int(meta["n_chunks"]))
+            if meta.get("doc_hash"):
+                found[doc_id] = StoredDocument(document_info(meta), str(meta["doc_hash"]), int(meta["n_chunks"]))
         return found
 
+    def committed_versions(self) -> dict[str, str]:
+        return {doc_id: version_of(d.doc_hash) for doc_id, d in self.documents().items()}
+
     def document_text(self, doc_id: str) -> str | None:
-        got = self.docs.get(ids=[doc_id], include=["documents"])
-        return got["documents"][0] if got["ids"] else None
+        got = self._read(self.docs.get, ids=[doc_id], include=["documents", "metadatas"])
+        if not got["ids"] or not got["metadatas"][0].get("doc_hash"):
+            return None
+        return got["documents"][0]
 
     def reusable_embeddings(self, doc_id: str, kind: str = "chunks") -> dict[str, np.ndarray]:
         """Embeddings already stored for a document's chunks or sentences, by content hash."""
         collection = self.chunks if kind == "chunks" else self.sentences
-        got = collection.get(where={"doc_id": doc_id}, include=["embeddings"])
+        got = self._call(collection.get, where={"doc_id": doc_id}, include=["embeddings"])
         return {
             record_id.rsplit(":", 1)[-1]: np.asarray(vector, dtype=np.float32)
             for record_id, vector in zip(got["ids"], got["embeddings"], strict=True)
@@ -193,61 +256,137 @@ class Store:
         sentences: Sequence[Sentence] = (),
         sentence_vectors: np.ndarray | None = None,
     ) -> None:
-        """Replace a document's chunks and sentences, then its record (in that order)."""
+        """Add a document's new version and commit it; the old version stays until ``purge``."""
+        version = version_of(doc_hash)
+        self._mark_pending(info)
         by_id = {c.chunk_id: c for c in chunks}
-        self._replace(
-            self.chunks, info.doc_id, [c.chunk_id for c in chunks],
-            [c.text for c in chunks], [chunk_metadata(c) for c in chunks], chunk_vectors,
+        self._add(
+            self.chunks, [c.chunk_id for c in chunks], [c.text for c in chunks],
+            [chunk_metadata(c) | {"version": version} for c in chunks], chunk_vectors,
         )
-        self._replace(
-            self.sentences, info.doc_id, [s.sentence_id for s in sentences], [s.text for s in sentences],
-            [_sentence_metadata(s, by_id[s.chunk_id]) for s in sentences],
+        self._add(
+            self.sentences, [s.sentence_id for s in sentences], [s.text for s in sentences],
+            [_sentence_metadata(s, by_id[s.chunk_id]) | {"version": version} for s in sentences],
             sentence_vectors if sentence_vectors is not None else np.zeros((0, 1), dtype=np.float32),
         )
-        meta = {k: v for k, v in asdict(info).items() if v} | {"doc_hash": doc_hash, "n_chunks": len(chunks)}
-        self.docs.upsert(ids=[info.doc_id], documents=[text], metadatas=[meta], embeddings=[[0.0]])
+        meta = _record_metadata(info) | {"doc_hash": doc_hash, "n_chunks": len(chunks), "pending": 1}
+        self._call(self.docs.upsert, ids=[info.doc_id], documents=[text], metadatas=[meta], embeddings=[[0.0]])
 
-    def _replace(
-        self, collection: Any, doc_id: str, ids: list[str], texts: list[str], metas: list[dict], vectors: np.ndarray
-    ) -> None:
+    def delete_document(self, doc_id: str) -> None:
+        """Hide the document at once (its record uncommitted), then remove its records."""
+        got = self._call(self.docs.get, ids=[doc_id], include=["metadatas"])
+        if not got["ids"]:
+            return
+        meta = dict(got["metadatas"][0]) | {"doc_hash": "", "pending": 1}
+        self._call(self.docs.update, ids=[doc_id], metadatas=[meta])
+        self.purge([doc_id])
+
+    def pending(self) -> list[str]:
+        """Documents with a write or delete not yet finished (or cut short by a crash)."""
+        got = self._call(self.docs.get, where={"pending": 1}, include=[])
+        return list(got["ids"])
+
+    def purge(self, doc_ids: Sequence[str]) -> None:
+        """Remove every chunk and sentence of these documents not of their committed version."""
+        for doc_id in doc_ids:
+            got = self._call(self.docs.get, ids=[doc_id], include=["metadatas"])
+            meta = dict(got["metadatas"][0]) if got["ids"] else {}
+            version = version_of(str(meta.get("doc_hash", "")))
+            stale: dict[str, Any] = {"doc_id": doc_id}
+            if version:
+                stale = {"$and": [{"doc_id": doc_id}, {"version": {"$ne": version}}]}
+            self._call(self.sentences.delete, where=stale)
+            self._call(self.chunks.delete, where=stale)
+            if not version:
+                self._call(self.docs.delete, ids=[doc_id])
+            elif meta.get("pending"):
+                self._call(self.docs.update, ids=[doc_id], metadatas=[meta | {"pending": 0}])
+
+    def recover(self) -> list[str]:
+        """Finish or undo whatever an interrupted ingest left behind; the documents touched."""
+        touched = self.pending()
+        self.purge(touched)
+        return touched
+
+    def check(self) -> list[str]:
+        """What is inconsistent in the store, one line each (empty when all is well)."""
+        documents = self.documents()
+        pending = set(self.pending())
+        problems = [f"{doc_id}: an ingest or delete was interrupted" for doc_id in sorted(pending)]
+        counts: dict[str, int] = {}
+        for chunk_id, _, meta in self._pages(self.chunks, include=["metadatas"]):
+            doc_id = str(meta.get("doc_id"))
+            stored = documents.get(doc_id)
+            if stored is not None and version_of(stored.doc_hash) == meta.get("version"):
+                counts[doc_id] = counts.get(doc_id, 0) + 1
+            elif doc_id not in documents and doc_id not in pending:
+                problems.append(f"{chunk_id}: a chunk of no document")
+        for doc_id, stored in documents.items():
+            if counts.get(doc_id, 0) != stored.n_chunks:
+                problems.append(f"{doc_id}: {counts.get(doc_id, 0)} chunks stored, {stored.n_chunks} expected")
+        return problems
+
+    def forget(self, doc_id: str) -> None:
+        """Drop a document's record so that the next ingest reads its file again."""
+        self._call(self.docs.update, ids=[doc_id], metadatas=[{"doc_hash": "", "pending": 1}])
+        self.purge([doc_id])
+
+    def _mark_pending(self, info: DocumentInfo) -> None:
+        got = self._call(self.docs.get, ids=[info.doc_id], include=["metadatas"])
+        if got["ids"]:
+            meta = dict(got["metadatas"][0]) | {"pending": 1}
+            self._call(self.docs.update, ids=[info.doc_id], metadatas=[meta])
+        else:  # a new document: a record that claims no version yet
+            meta = _record_metadata(info) | {"doc_hash": "", "n_chunks": 0, "pending": 1}
+            self._call(self.docs.upsert, ids=[info.doc_id], documents=[""], metadatas=[meta], embeddings=[[0.0]])
+
+    def _add(self, collection: Any, ids: list[str], texts: list[str], metas: list[dict], vectors: np.ndarray) -> None:
         batch = max(1, min(self._max_batch(), 1000))
         for i in range(0, len(ids), batch):
-            collection.upsert(
+            self._call(
+                collection.upsert,
                 ids=ids[i : i + batch],
                 documents=texts[i : i + batch],
                 metadatas=metas[i : i + batch],
                 embeddings=vectors[i : i + batch],
             )
-        keep = set(ids)
-        existing = collection.get(where={"doc_id": doc_id}, include=[])["ids"]
-        stale = [i for i in existing if i not in keep]
-        if stale:
-            collection.delete(ids=stale)
 
-    def delete_document(self, doc_id: str) -> None:
-        self.docs.delete(ids=[doc_id])
-        self.sentences.delete(where={"doc_id": doc_id})
-        self.chunks.delete(where={"doc_id": doc_id})
+    # -- the published stamp: what readers compare their BM25 index with ----
+
+    def stamp(self) -> str:
+        """The stamp the last finished ingest published ("" if none)."""
+        try:
+            collection = self.client.get_collection(self.settings.collection)
+        except Exception as error:
+            raise StoreUnavailable(f"cannot read the Chroma collection {self.settings.collection!r}: {error}") from error
+        return str((collection.metadata or {}).get("quorum_stamp", ""))
+
+    def publish(self, stamp: str) -> None:
+        self._call(self.chunks.modify, metadata={"quorum_stamp": stamp})
 
     # -- chunks ------------------------------------------------------------
 
     def count(self) -> int:
-        return self.chunks.count()
+        return self._read(self.chunks.count)
 
     def all_chunks(self) -> Iterator[Chunk]:
+        """Every chunk of a committed version."""
+        versions = self.committed_versions()
         for chunk_id, text, meta in self._pages(self.chunks, include=["documents", "metadatas"]):
-            yield chunk_from_record(chunk_id, text, meta)
+            if versions.get(str(meta.get("doc_id"))) == meta.get("version"):
+                yield chunk_from_record(chunk_id, text, meta)
 
     def fingerprint(self) -> str:
-        """A hash of every chunk id (ids embed content hashes): equal means same content."""
-        ids = sorted(chunk_id for chunk_id, _, _ in self._pages(self.chunks, include=[]))
-        return hashlib.sha256("\n".join(ids).encode()).hexdigest()
+        """A hash of the committed documents' hashes: equal means same content."""
+        pairs = sorted(f"{doc_id}={d.doc_hash}" for doc_id, d in self.documents().items())
+        return hashlib.sha256("\n".join(pairs).encode()).hexdigest()
 
     def dense_search(self, vector: np.ndarray, n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         total = self.count()
         if total == 0:
             return []
-        got = self.chunks.query(
+        got = self._read(
+            self.chunks.query,
             query_embeddings=[vector],
             n_results=min(n, total),
             where=filters.where() if filters else None,
@@ -260,23 +399,15 @@ class Store:
             )
         ]
 
-    def get_chunks(self, chunk_ids: list[str]) -> list[Chunk]:
-        if not chunk_ids:
-            return []
-        got = self.chunks.get(ids=chunk_ids, include=["documents", "metadatas"])
-        return [
-            chunk_from_record(i, text, meta)
-            for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        ]
-
     def dense_sentence_search(
         self, vector: np.ndarray, n: int, filters: Filters | None = None
     ) -> list[tuple[str, float]]:
         """Chunk ids by their best-matching sentence, best first."""
-        total = self.sentences.count()
+        total = self._read(self.sentences.count)
         if total == 0:
             return []
-        got = self.sentences.query(
+        got = self._read(
+            self.sentences.query,
             query_embeddings=[vector],
             n_results=min(n, total),
             where=filters.where() if filters else None,
@@ -292,7 +423,9 @@ class Store:
         """Each chunk's stored sentence vectors, as (start, end, vector) in chunk order."""
         if not chunk_ids:
             return {}
-        got = self.sentences.get(where={"chunk_id": {"$in": chunk_ids}}, include=["embeddings", "metadatas"])
+        got = self._read(
+            self.sentences.get, where={"chunk_id": {"$in": chunk_ids}}, include=["embeddings", "metadatas"]
+        )
         found: dict[str, list[tuple[int, int, np.ndarray]]] = {}
         for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
             found.setdefault(str(meta["chunk_id"]), []).append(
@@ -302,17 +435,40 @@ class Store:
 
     # -- helpers -----------------------------------------------------------
 
+    def _call(self, method: Any, **kwargs: Any) -> Any:
+        """Call Chroma; a failure to write becomes one clear, actionable error."""
+        try:
+            return method(**kwargs)
+        except QuorumError:
+            raise
+        except Exception as error:
+            raise StoreWriteFailed(_write_failure(self.settings, error)) from error
+
+    def _read(self, method: Any, **kwargs: Any) -> Any:
+        """Call Chroma to read; a failure becomes one clear error."""
+        try:
+            return method(**kwargs)
+        except QuorumError:
+            raise
+        except Exception as error:
+            where = self.settings.chroma_url or "the data directory"
+            cause = failure_cause(error)
+            if not self.settings.chroma_url and _nearly_full(self.settings.chroma_path):
+                cause = DISK_FULL
+            raise StoreUnavailable(
+                f"cannot read the index in {where} ({cause}); if that persists, run `quorum ingest --rebuild`"
+            ) from error
+
     def _max_batch(self) -> int:
         try:
             return int(self.client.get_max_batch_size())
         except Exception:
             return 1000
 
-    @staticmethod
-    def _pages(collection: Any, include: list[str]) -> Iterator[tuple[str, Any, Any]]:
+    def _pages(self, collection: Any, include: list[str]) -> Iterator[tuple[str, Any, Any]]:
         offset = 0
         while True:
-            got = collection.get(limit=_PAGE, offset=offset, include=include)
+            got = self._read(collection.get, limit=_PAGE, offset=offset, include=include)
             ids = got["ids"]
             if not ids:
                 return

@@ -36,6 +36,9 @@ def _fail(error: Exception, code: int = 1) -> typer.Exit:
 def ingest(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: corpus/).")] = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove documents whose files are gone.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Repair the index: finish interrupted work, re-read damaged documents, rebuild BM25.")
+    ] = False,
     home: HomeOption = None,
     chroma_url: ChromaOption = None,
 ) -> None:
@@ -59,7 +62,7 @@ def ingest(
             def update(step: object) -> None:
                 bar.update(task, completed=step.done, total=step.total, name=f"{step.status}: {step.name}")
 
-            report = run_ingest(targets, settings, prune=prune, on_progress=update)
+            report = run_ingest(targets, settings, prune=prune, rebuild=rebuild, on_progress=update)
     except QuorumError as error:
         raise _fail(error) from None
     for _, reason in report.failed:
