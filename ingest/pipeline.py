@@ -86,9 +86,10 @@ ProgressCallback = Callable[[Progress], None]
 
 def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
     """Files to ingest under ``paths``, and those that cannot be (with the reason)."""
-    found: list[SourceFile] = []
+    found: dict[str, SourceFile] = {}
     problems: list[tuple[str, str]] = []
-    for root in paths:
+    roots = list(dict.fromkeys(p.resolve() for p in paths))
+    for root in roots:
         if not root.exists():
             problems.append((str(root), f"{root}: no such file or folder"))
             continue
@@ -102,9 +103,12 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[str, str]]
                 kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
                 problems.append((str(path), f"{path.name}: unsupported file type (Quorum reads {kinds})"))
                 continue
-            entry = read_manifest(path.parent).get(path.name, {})
-            found.append(SourceFile(path, relative.as_posix(), entry))
-    return found, problems
+            doc_id = relative.as_posix()
+            if doc_id in found and found[doc_id].path != path:
+                problems.append((str(path), f"{doc_id}: another file of that name is already being ingested"))
+                continue
+            found[doc_id] = SourceFile(path, doc_id, read_manifest(path.parent).get(path.name, {}))
+    return list(found.values()), problems
 
 
 def document_hash(source: SourceFile, settings: Settings) -> str:
@@ -216,7 +220,8 @@ def ingest(
             store = _repaired_store(settings, store)
         store = store or Store(settings)
         recovered = store.recover()  # whatever an interrupted ingest left half-done
-        sources, report.failed = discover(paths)
+        uploads = [settings.uploads_path] if settings.uploads_path.is_dir() else []
+        sources, report.failed = discover([*paths, *uploads])
         stored = store.documents()
         for done, source in enumerate(sources, start=1):
             status = _ingest_one(source, settings, store, stored, report, embedder)
@@ -235,6 +240,19 @@ def ingest(
         store.purge(report.added + report.updated)  # old versions, now that readers have the new
     report.seconds = time.perf_counter() - began
     return report
+
+
+def remove_documents(doc_ids: Sequence[str], settings: Settings, store: Store | None = None) -> list[str]:
+    """Remove documents from Chroma and BM25 alike; the ids that were there."""
+    with ingest_lock(settings):
+        store = store or Store(settings)
+        known = store.documents()
+        removed = [doc_id for doc_id in doc_ids if doc_id in known]
+        for doc_id in removed:
+            store.delete_document(doc_id)
+        if removed:
+            publish(store, settings, force=True)
+    return removed
 
 
 def _repaired_store(settings: Settings, store: Store | None) -> Store:

@@ -49,3 +49,7 @@ class StoreWriteFailed(QuorumError):
 
 class RateLimited(QuorumError):
     """A client asked more questions than the public limits allow."""
+
+
+class InvalidMetadata(QuorumError):
+    """Document metadata that cannot be used (a malformed date or URL, an unknown type)."""

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrieval.errors import ConfigError
@@ -56,6 +56,15 @@ class Settings(BaseSettings):
 
     llm: str = Field("none", description="none | local | ollama | openai")
 
+    max_question_chars: int = Field(1000, ge=10, le=100_000, description="Longest question accepted.")
+    public_questions_per_minute: int = Field(10, ge=1, description="Per client, in public mode.")
+    public_max_turns: int = Field(30, ge=1, description="Questions in one conversation, in public mode.")
+    queue_size: int = Field(100, ge=1, description="Requests that may wait for an answer; more are turned away.")
+    concurrency: int = Field(2, ge=1, description="Questions answered at once.")
+    admin_password: SecretStr | None = Field(None, description="Admin mode password (QUORUM_ADMIN_PASSWORD).")
+    admin_password_hash: str | None = Field(None, description="Or its hash, from `quorum hash-password`.")
+    upload_max_mb: int = Field(25, ge=1, le=1024, description="Largest upload accepted in admin mode.")
+
     @field_validator("collection")
     @classmethod
     def _collection_name(cls, value: str) -> str:
@@ -70,6 +79,11 @@ class Settings(BaseSettings):
     @property
     def lexical_path(self) -> Path:
         return self.home / "bm25"
+
+    @property
+    def uploads_path(self) -> Path:
+        """Documents added in admin mode; ingested with every corpus, never pruned by one."""
+        return self.home / "uploads"
 
     @property
     def lock_path(self) -> Path:

@@ -18,7 +18,6 @@ from retrieval.search import Searcher
 from retrieval.settings import Settings
 from retrieval.store import Store, version_of
 
-from tests.conftest import CORPUS
 
 LETTER = "pcc-letter-home-secretary-2023-12-18.txt"
 

@@ -3,30 +3,36 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
+import gradio as gr
+
 from retrieval.conversation import Turn, ask, condense
-from retrieval.errors import QuorumError
+from retrieval.errors import InvalidQuestion, QuorumError
 from retrieval.search import Searcher
-from ui.chat import message_text
+from ui.chat import message_text, public_message
 from ui.filters import make_filters
+from ui.guard import Guard, log_question
 
 log = logging.getLogger("quorum.app")
 
 
-def turns_from_messages(history: list[dict[str, Any]] | None) -> list[Turn]:
+def turns_from_messages(history: list[dict[str, Any]] | None, guard: Guard | None = None) -> list[Turn]:
     """The turns behind a conversation given as chat messages (only the user's count)."""
     turns: list[Turn] = []
     for message in history or []:
-        if message.get("role") == "user":
+        if isinstance(message, dict) and message.get("role") == "user":
             question = message_text(message.get("content"))
+            if guard is not None and len(question) > guard.limits.max_question_chars:
+                raise InvalidQuestion("a question in the conversation history is too long")
             if question:
                 turns.append(Turn(question, condense(question, turns)))
     return turns
 
 
-def ask_endpoint(searcher: Searcher) -> Callable[..., dict[str, Any]]:
+def ask_endpoint(searcher: Searcher, guard: Guard) -> Callable[..., dict[str, Any]]:
     def ask_api(
         question: str,
         history: list[dict[str, str]] | None = None,
@@ -34,6 +40,7 @@ def ask_endpoint(searcher: Searcher) -> Callable[..., dict[str, Any]]:
         doc_ids: list[str] | None = None,
         date_from: str = "",
         date_to: str = "",
+        request: gr.Request = None,  # type: ignore[assignment]  # given by Gradio, not by callers
     ) -> dict[str, Any]:
         """Answer a question; ``history`` is the conversation so far as chat messages.
 
@@ -41,13 +48,20 @@ def ask_endpoint(searcher: Searcher) -> Callable[..., dict[str, Any]]:
         the search. Returns the same object as `quorum ask --json`, or
         ``{"question": ..., "error": ...}``.
         """
+        began = time.perf_counter()
+        client = guard.client(request)
+        question = question if isinstance(question, str) else ""
         try:
+            asked = [m for m in history or [] if isinstance(m, dict) and m.get("role") == "user"]
+            guard.admit(client, question, len(asked))
             filters = make_filters(types, doc_ids, date_from, date_to)
-            return ask(question, searcher, turns_from_messages(history), filters=filters or None).to_json()
-        except QuorumError as error:
-            return {"question": question, "error": str(error)}
-        except Exception:  # an API client gets a message, not a traceback
-            log.exception("API question failed")
-            return {"question": question, "error": "something went wrong answering that"}
+            answer = ask(question, searcher, turns_from_messages(asked, guard), filters=filters or None)
+        except Exception as error:  # an API client gets a message, never a traceback or a path
+            if not isinstance(error, QuorumError):
+                log.exception("API question failed")
+            log_question(client, began, type(error).__name__)
+            return {"question": question[:200], "error": public_message(error)}
+        log_question(client, began, "abstained" if answer.abstained else "answered")
+        return answer.to_json()
 
     return ask_api

@@ -1,31 +1,38 @@
 """The Gradio app: a thin layer over retrieval.conversation.ask and the Store.
 
-Layout: an "Ask" tab (filters, chat, sources panel, Markdown export) and a
-"Documents" tab (the indexed documents and a viewer). The named endpoint
-`ask` (ui/api.py) returns the same JSON as `quorum ask --json`.
+Layout: an "Ask" tab (filters, chat, sources panel, Markdown export), a
+"Documents" tab (the indexed documents and a viewer) and, in admin mode only,
+an "Admin" tab (ui/admin.py). The named endpoint `ask` (ui/api.py) returns the
+same JSON as `quorum ask --json`; page and endpoint pass the same Guard.
+
+Modes: "local" (one user, no limits), "public" (read-only, rate-limited),
+"admin" (password, uploads and removals).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from retrieval.conversation import Turn, ask
-from retrieval.errors import QuorumError
+from retrieval.errors import InvalidFilter, QuorumError
 from retrieval.models import Answer
 from retrieval.search import Searcher
 from retrieval.settings import Settings
 from retrieval.store import Filters, StoredDocument
+from ui.admin import build_admin_tab
 from ui.api import ask_endpoint
+from ui.auth import admin_check
 from ui.chat import error_reply, reply_steps
 from ui.documents import VIEWER_EMPTY, choices, document_html, documents_table
 from ui.export import answer_markdown
-from retrieval.errors import InvalidFilter
 from ui.filters import describe, make_filters, status_line
+from ui.guard import Guard, Limits, NoUploads, log_question
 from ui.highlight import escape_markdown
 from ui.sources import EMPTY as SOURCES_EMPTY
 from ui.sources import sources_html
@@ -56,22 +63,49 @@ def example_text(event: gr.SelectData) -> str:
     return str(event.value.get("text", "")) if isinstance(event.value, dict) else ""
 
 
-def build_app(searcher: Searcher) -> gr.Blocks:
-    documents: dict[str, StoredDocument] = searcher.store.documents()
+MODES = ("local", "public", "admin")
+
+
+def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    settings = searcher.settings
+    guard = Guard(Limits.public(settings) if mode == "public" else Limits.private(settings))
+    listed: dict[str, Any] = {"stamp": None, "documents": {}}
+
+    def current_documents() -> dict[str, StoredDocument]:
+        """The documents readers see now (re-read when the index changed)."""
+        if listed["stamp"] != searcher.lexical.stamp:
+            listed["documents"] = searcher.store.documents()
+            listed["stamp"] = searcher.lexical.stamp
+        return listed["documents"]
+
+    documents = current_documents()
     doc_types = sorted({d.info.type for d in documents.values() if d.info.type})
 
     def answer_or_reply(
-        question: str, turns: list[Turn], types: list[str], doc_ids: list[str], date_from: str, date_to: str
+        question: str,
+        turns: list[Turn],
+        types: list[str],
+        doc_ids: list[str],
+        date_from: str,
+        date_to: str,
+        request: gr.Request | None,
     ) -> tuple[Answer, Filters] | str:
         """The answer and the filters it used, or a short message saying why there is none."""
+        began = time.perf_counter()
+        client = guard.client(request)
         try:
+            guard.admit(client, question, len(turns))
             filters = make_filters(types, doc_ids, date_from, date_to)
-            return ask(question, searcher, turns, filters=filters or None), filters
-        except QuorumError as error:
-            return error_reply(error)
+            answer = ask(question, searcher, turns, filters=filters or None)
         except Exception as error:  # the page shows one line; the log keeps the traceback
-            log.exception("question failed")
+            if not isinstance(error, QuorumError):
+                log.exception("question failed")
+            log_question(client, began, type(error).__name__)
             return error_reply(error)
+        log_question(client, began, "abstained" if answer.abstained else "answered")
+        return answer, filters
 
     def respond(
         question: str,
@@ -82,22 +116,23 @@ def build_app(searcher: Searcher) -> gr.Blocks:
         doc_ids: list[str],
         date_from: str,
         date_to: str,
+        request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
             yield (gr.skip(),) * 6
             return
-        chat = [*chat, {"role": "user", "content": escape_markdown(question)}]
+        chat = [*chat, {"role": "user", "content": escape_markdown(question[: guard.limits.max_question_chars])}]
         yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
         turn = len(answers)
-        outcome = answer_or_reply(question, turns, types, doc_ids, date_from, date_to)
+        outcome = answer_or_reply(question, turns, types, doc_ids, date_from, date_to, request)
         if isinstance(outcome, str):
             chat.append({"role": "assistant", "content": outcome})
             yield chat, "", turns, [*answers, None], gr.skip(), gr.skip()
             return
         answer, filters = outcome
         chat.append({"role": "assistant", "content": ""})
-        for step in reply_steps(answer, turn, describe(filters, documents)):
+        for step in reply_steps(answer, turn, describe(filters, current_documents())):
             chat[-1] = {"role": "assistant", "content": step}
             yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
             time.sleep(STEP_SECONDS)
@@ -120,6 +155,7 @@ def build_app(searcher: Searcher) -> gr.Blocks:
     def open_document(event: gr.EventData) -> tuple[Any, Any, str]:
         """Show a document in the Documents tab, its passage start..end marked when given."""
         doc_id = str(getattr(event, "doc", ""))
+        documents = current_documents()
         if doc_id not in documents:
             return gr.skip(), gr.skip(), gr.skip()
         start, end = _offset(event, "start"), _offset(event, "end")
@@ -127,6 +163,7 @@ def build_app(searcher: Searcher) -> gr.Blocks:
         return gr.Tabs(selected="documents"), gr.Dropdown(value=doc_id), html
 
     def read_document(doc_id: str | None) -> str:
+        documents = current_documents()
         if not doc_id or doc_id not in documents:
             return VIEWER_EMPTY
         return document_html(documents[doc_id], searcher.store.document_text(doc_id))
@@ -138,7 +175,19 @@ def build_app(searcher: Searcher) -> gr.Blocks:
             return f"⚠ {error}", gr.Accordion(label="Filters (check the dates)")
         count = sum(bool(x) for x in (filters.types, filters.doc_ids, filters.date_from or filters.date_to))
         label = f"Filters ({count} on)" if count else "Filters"
-        return status_line(filters, documents), gr.Accordion(label=label)
+        return status_line(filters, current_documents()), gr.Accordion(label=label)
+
+    def document_lists() -> tuple[Any, ...]:
+        """The lists that name documents, as they are now (after a page load or an admin change)."""
+        documents = current_documents()
+        named = choices(documents)
+        kinds = sorted({d.info.type for d in documents.values() if d.info.type})
+        return (
+            gr.CheckboxGroup(choices=kinds),
+            gr.Dropdown(choices=named),
+            gr.Dropdown(choices=named),
+            documents_table(documents),
+        )
 
     with gr.Blocks(title="Quorum", analytics_enabled=False) as app:
         turns = gr.State([])
@@ -183,7 +232,7 @@ def build_app(searcher: Searcher) -> gr.Blocks:
                             show_label=False,
                             submit_btn="Ask",
                             elem_id="q-question",
-                            max_length=1000,
+                            max_length=settings.max_question_chars,
                         )
                     with gr.Column(scale=2, min_width=320):
                         sources = gr.HTML(
@@ -202,20 +251,18 @@ def build_app(searcher: Searcher) -> gr.Blocks:
                                 label="Answer and references (Markdown)",
                             )
             with gr.Tab("Documents", id="documents"):
-                gr.HTML(documents_table(documents), elem_id="q-documents", padding=True)
+                table = gr.HTML(documents_table(documents), elem_id="q-documents", padding=True)
                 doc_pick = gr.Dropdown(choices(documents), value=None, label="Read a document", elem_id="q-doc-pick")
                 viewer = gr.HTML(VIEWER_EMPTY, js_on_load=VIEWER_JS, elem_id="q-viewer", max_height=720, padding=True)
+            changes = build_admin_tab(searcher) if mode == "admin" else []
 
         filter_inputs = [type_box, doc_box, date_from, date_to]
         ask_inputs = [question, chat, turns, answers, *filter_inputs]
         ask_outputs = [chat, question, turns, answers, sources, export]
-        question.submit(
-            respond, ask_inputs, ask_outputs, api_visibility="private",
-            concurrency_id=ASK_QUEUE, concurrency_limit=1,
-        )
+        answering = {"concurrency_id": ASK_QUEUE, "concurrency_limit": settings.concurrency}
+        question.submit(respond, ask_inputs, ask_outputs, api_visibility="private", **answering)
         chat.example_select(example_text, None, question, api_visibility="private").then(
-            respond, ask_inputs, ask_outputs, api_visibility="private",
-            concurrency_id=ASK_QUEUE, concurrency_limit=1,
+            respond, ask_inputs, ask_outputs, api_visibility="private", **answering
         )
         new_chat.click(new_conversation, None, ask_outputs, api_visibility="private")
         chat.clear(new_conversation, None, ask_outputs, api_visibility="private")
@@ -228,12 +275,32 @@ def build_app(searcher: Searcher) -> gr.Blocks:
         )
         clear_filters.click(lambda: ([], [], "", ""), None, filter_inputs, api_visibility="private")
 
-        gr.api(ask_endpoint(searcher), api_name="ask", concurrency_id=ASK_QUEUE, concurrency_limit=1)
+        list_outputs = [type_box, doc_box, doc_pick, table]
+        app.load(document_lists, None, list_outputs, api_visibility="private")
+        for change in changes:
+            change.then(document_lists, None, list_outputs, api_visibility="private")
+
+        gr.api(ask_endpoint(searcher, guard), api_name="ask", **answering)
     return app
 
 
-def start(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True) -> None:
-    """Serve the app with its theme and styles; ``block=False`` returns once it is up."""
+def start(
+    app: gr.Blocks,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    *,
+    block: bool = True,
+    settings: Settings | None = None,
+    auth: Callable[[str, str], bool] | None = None,
+    public: bool = False,
+) -> None:
+    """Serve the app with its theme and styles; ``block=False`` returns once it is up.
+
+    The queue is bounded: beyond ``queue_size`` waiting requests, new ones are
+    turned away with a message instead of piling up in memory.
+    """
+    settings = settings or Settings()
+    app.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
     app.launch(
         server_name=host,
         server_port=port,
@@ -242,8 +309,14 @@ def start(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: b
         show_error=False,
         prevent_thread_lock=not block,
         quiet=not block,
+        auth=auth,
+        auth_message="Quorum admin: sign in as “admin” with the admin password." if auth else None,
+        max_file_size=f"{settings.upload_max_mb}mb",
+        app_kwargs={"middleware": [Middleware(NoUploads)]} if public else None,
     )
 
 
-def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    start(build_app(Searcher(settings)), host, port)
+def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, mode: str = "local") -> None:
+    auth = admin_check(settings) if mode == "admin" else None  # refuses before anything starts
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    start(build_app(Searcher(settings), mode), host, port, settings=settings, auth=auth, public=mode == "public")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from retrieval.errors import QuorumError
+from retrieval.errors import IndexMissing, InvalidFilter, InvalidQuestion, QuorumError, RateLimited
 from retrieval.models import Answer, Citation
 from ui.highlight import escape, escape_markdown
 from ui.sources import passage_label
@@ -62,11 +62,26 @@ def reply_steps(answer: Answer, turn: int, filters_text: str = "") -> Iterator[s
     yield " ".join(tokens) + "\n\n" + answer_footer(answer, turn, filters_text)
 
 
-def error_reply(error: Exception) -> str:
-    """A short message for the chat; never a traceback."""
+STORE_ERROR = "Sorry, the documents cannot be searched at the moment. Please try again shortly."
+
+# Errors about the question itself; any other (store, configuration) may name paths or settings.
+_SHOWN = (InvalidQuestion, InvalidFilter, RateLimited, IndexMissing)
+
+
+def public_message(error: Exception) -> str:
+    """What a reader may be told about ``error``: its message only when it is about their question."""
+    if isinstance(error, _SHOWN):
+        return str(error)
     if isinstance(error, QuorumError):
+        return STORE_ERROR.removeprefix("Sorry, ")
+    return GENERIC_ERROR.removeprefix("Sorry, ")
+
+
+def error_reply(error: Exception) -> str:
+    """A short message for the chat; never a traceback, a path or a setting."""
+    if isinstance(error, _SHOWN):
         return f"Sorry: {escape_markdown(str(error))}"
-    return GENERIC_ERROR
+    return STORE_ERROR if isinstance(error, QuorumError) else GENERIC_ERROR
 
 
 def message_text(content: object) -> str:

@@ -106,16 +106,35 @@ def ask(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    public: Annotated[
+        bool, typer.Option("--public", help="Read-only public demo: rate limits, caps, no admin controls.")
+    ] = False,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="Admin mode: password sign-in, upload and remove documents.")
+    ] = False,
     home: HomeOption = None,
     chroma_url: ChromaOption = None,
 ) -> None:
     """Start the chat app in the browser."""
     from ui.app import launch
 
+    if public and admin:
+        raise _fail(ValueError("choose --public or --admin, not both"), 2)
     try:
-        launch(_settings(home, chroma_url), host=host, port=port)
+        launch(_settings(home, chroma_url), host=host, port=port, mode="public" if public else "admin" if admin else "local")
     except QuorumError as error:
         raise _fail(error) from None
+
+
+@app.command("hash-password")
+def hash_password_command() -> None:
+    """Print a hash of an admin password, for admin_password_hash in quorum.toml."""
+    from ui.auth import hash_password
+
+    password = typer.prompt("Admin password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise _fail(ValueError("use at least 8 characters"), 2)
+    console.print(hash_password(password), highlight=False, soft_wrap=True)
 
 
 app.command("eval")(eval_command)

@@ -1,0 +1,128 @@
+"""What stands between the public and the answerer: limits, and a log line per question.
+
+The chat page and the `ask` API both pass through one ``Guard``, so a script
+cannot do what the page may not. Clients are told apart by their address as
+uvicorn reports it (it honours ``X-Forwarded-For`` only from a trusted proxy,
+by default the loopback one), and are logged only as a salted hash of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from retrieval.errors import InvalidQuestion, RateLimited
+from retrieval.settings import Settings
+
+questions_log = logging.getLogger("quorum.questions")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The public mode's limits; ``None`` means unlimited."""
+
+    questions_per_minute: int | None = None
+    max_question_chars: int = 1000
+    max_turns: int | None = None
+
+    @classmethod
+    def public(cls, settings: Settings) -> Limits:
+        return cls(settings.public_questions_per_minute, settings.max_question_chars, settings.public_max_turns)
+
+    @classmethod
+    def private(cls, settings: Settings) -> Limits:
+        return cls(None, settings.max_question_chars, None)
+
+
+class RateLimiter:
+    """At most ``per_minute`` events per client in any sliding 60-second window."""
+
+    def __init__(self, per_minute: int, window: float = 60.0) -> None:
+        self.per_minute = per_minute
+        self.window = window
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, client: str, now: float | None = None) -> float:
+        """0 and the event is counted, or how long the client must wait (nothing counted)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            times = self._seen.setdefault(client, deque())
+            while times and now - times[0] >= self.window:
+                times.popleft()
+            if len(times) >= self.per_minute:
+                return self.window - (now - times[0])
+            times.append(now)
+            if len(self._seen) > 10_000:  # forget idle clients, so memory stays bounded
+                self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < self.window}
+            return 0.0
+
+
+class Guard:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._rate = RateLimiter(limits.questions_per_minute) if limits.questions_per_minute else None
+        self._salt = secrets.token_bytes(16)  # per process: log lines cannot be joined across restarts
+
+    def client(self, request: gr.Request | None) -> str:
+        """An anonymous, stable-per-process name for the client behind ``request``."""
+        host = getattr(getattr(request, "client", None), "host", None) or "unknown"
+        return hashlib.sha256(self._salt + host.encode()).hexdigest()[:10]
+
+    def admit(self, client: str, question: str, turns: int) -> None:
+        """Raise if this question may not be asked now; counts it against the rate limit."""
+        limits = self.limits
+        if len(question) > limits.max_question_chars:
+            raise InvalidQuestion(
+                f"questions are limited to {limits.max_question_chars:,} characters; "
+                f"this one has {len(question):,}"
+            )
+        if limits.max_turns is not None and turns >= limits.max_turns:
+            raise InvalidQuestion(
+                f"this conversation has reached {limits.max_turns} questions; start a new conversation to go on"
+            )
+        if self._rate is not None:
+            wait = self._rate.wait_seconds(client)
+            if wait > 0:
+                raise RateLimited(
+                    f"you have asked {limits.questions_per_minute} questions in the last minute; "
+                    f"please wait {math.ceil(wait)} seconds and ask again"
+                )
+
+
+def log_question(client: str, began: float, outcome: str) -> None:
+    """One line per question: anonymous client, latency, outcome. Never the question itself."""
+    latency = (time.perf_counter() - began) * 1000
+    questions_log.info("question client=%s latency_ms=%.0f outcome=%s", client, latency, outcome)
+
+
+class NoUploads:
+    """ASGI middleware for public mode: Gradio's file-upload route refuses every request.
+
+    Gradio accepts uploads on ``/gradio_api/upload`` whether or not a page has a
+    file field; a read-only demo must not store anything a visitor sends.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope.get("type") == "http" and str(scope.get("path", "")).rstrip("/").endswith("/upload"):
+            body = b'{"error": "uploads are not accepted here"}'
+            await send({
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            })
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
