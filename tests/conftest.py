@@ -84,12 +84,20 @@ def hostile_searcher(tmp_path_factory: pytest.TempPathFactory, embedder):
     return Searcher(settings, embedder=embedder)
 
 
-def served(searcher) -> Iterator[str]:
+def sharing(searcher, **settings):
+    """A searcher over the same store, model and index, with some settings changed."""
+    from retrieval.search import Searcher
+
+    changed = searcher.settings.model_copy(update=settings)
+    return Searcher(changed, store=searcher.store, embedder=searcher.embedder, lexical=searcher.lexical)
+
+
+def served(searcher, mode: str = "local", auth=None) -> Iterator[str]:
     """The app over ``searcher`` on a free loopback port, for the length of a fixture."""
     from ui.app import build_app, start
 
-    app = build_app(searcher)
+    app = build_app(searcher, mode)
     port = free_port()
-    start(app, "127.0.0.1", port, block=False)
+    start(app, "127.0.0.1", port, block=False, settings=searcher.settings, auth=auth, public=mode == "public")
     yield f"http://127.0.0.1:{port}/"
     app.close()

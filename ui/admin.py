@@ -75,7 +75,7 @@ def _outcome(job: IngestJob, kept: Path, searcher: Searcher) -> str:
         remove_upload(searcher.settings, kept.name)
         return f"✗ Not added: {escape_markdown(failure)}"
     chunks = searcher.store.documents().get(kept.name)
-    passages = f" as {chunks.n_chunks} passages" if chunks else ""
+    passages = f" as {chunks.n_chunks} passage{'s' if chunks.n_chunks != 1 else ''}" if chunks else ""
     return f"✓ Added **{escape_markdown(kept.name)}**{passages} ({report.seconds:.1f} s)."
 
 
