@@ -190,3 +190,31 @@ def test_tags_in_a_document_show_as_text_and_never_run(browser: Browser, hostile
     assert session.dialogs == []
     assert page.locator("img[src='x'], #q-sources script, #q-viewer script, #q-chat script").count() == 0
     session.close()
+
+
+@pytest.fixture(scope="module")
+def public_url(searcher) -> Iterator[str]:
+    yield from served(searcher, "public")
+
+
+def test_hostile_questions_typed_into_the_public_page_show_as_text(browser: Browser, public_url: str) -> None:
+    session = Session(browser, public_url, DESKTOP)
+    page = session.page
+    questions = [
+        "<img src=x onerror=alert('q')> What is the budget?",
+        "![x](http://127.0.0.1:9/x.png) [click](javascript:alert(1)) **What** is the budget?",
+        "\u202eWhat is the budget?\u202c ما هي الميزانية؟ 🚓💷",
+        "'; DROP TABLE chunks; -- \x07",
+    ]
+    for question in questions:
+        session.ask(question)
+    chat = page.locator("#q-chat")
+    expect(chat).to_contain_text("<img src=x onerror=alert('q')> What is the budget?")
+    expect(chat).to_contain_text("![x](http://127.0.0.1:9/x.png) [click](javascript:alert(1))")
+    expect(chat).to_contain_text("ما هي الميزانية؟ 🚓💷")
+    expect(chat).to_contain_text("'; DROP TABLE chunks; --")
+    session.shot("desktop-hostile-questions.png")
+    page.wait_for_timeout(500)
+    assert session.dialogs == []
+    assert page.locator("#q-chat img[src='x'], #q-chat img[src*='127.0.0.1:9'], #q-chat a[href^='javascript']").count() == 0
+    session.close()

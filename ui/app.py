@@ -319,4 +319,5 @@ def start(
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, mode: str = "local") -> None:
     auth = admin_check(settings) if mode == "admin" else None  # refuses before anything starts
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per question is ours to write
     start(build_app(Searcher(settings), mode), host, port, settings=settings, auth=auth, public=mode == "public")
