@@ -41,6 +41,9 @@ def eval_command(
     home: Annotated[
         Path | None, typer.Option("--home", help="Data directory (default ./.quorum, or QUORUM_HOME).")
     ] = None,
+    chroma_url: Annotated[
+        str | None, typer.Option("--chroma-url", help="Chroma server URL (default: embedded store).")
+    ] = None,
 ) -> None:
     """Measure retrieval, answers, citations, abstention and latency, against baselines."""
     from evals.report import print_report, result_json, write_result
@@ -52,7 +55,7 @@ def eval_command(
     errors = Console(stderr=True)
     try:
         data = load_dataset(dataset)
-        settings = load_settings(home=home)
+        settings = load_settings(home=home, chroma_url=chroma_url)
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),

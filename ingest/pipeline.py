@@ -34,7 +34,7 @@ from retrieval.lexical import sync_lexical_index
 from retrieval.models import Chunk, DocumentInfo, Sentence
 from retrieval.sentences import sentence_spans
 from retrieval.settings import Settings
-from retrieval.store import Store, version_of
+from retrieval.store import Owner, Store, version_of
 
 PIPELINE_VERSION = "3"
 
@@ -216,54 +216,77 @@ def ingest(
     began = time.perf_counter()
     report = IngestReport()
     with ingest_lock(settings):
-        if rebuild:
-            store = _repaired_store(settings, store)
-        store = store or Store(settings)
-        recovered = store.recover()  # whatever an interrupted ingest left half-done
-        uploads = [settings.uploads_path] if settings.uploads_path.is_dir() else []
-        sources, report.failed = discover([*paths, *uploads])
-        stored = store.documents()
-        for done, source in enumerate(sources, start=1):
-            status = _ingest_one(source, settings, store, stored, report, embedder)
-            if on_progress:
-                on_progress(Progress(done, len(sources), source.doc_id, status))
-        if prune:
-            seen = {s.doc_id for s in sources}
-            for doc_id in sorted(set(stored) - seen):
-                store.delete_document(doc_id)
-                report.removed.append(doc_id)
+        store = _openable(settings) if rebuild and store is None else store or Store(settings)
+        with server_lease(store, settings) as renew:
+            if rebuild:
+                _repair(store, settings)
+            recovered = store.recover()  # whatever an interrupted ingest left half-done
+            uploads = [settings.uploads_path] if settings.uploads_path.is_dir() else []
+            sources, report.failed = discover([*paths, *uploads])
+            stored = store.documents()
+            for done, source in enumerate(sources, start=1):
+                status = _ingest_one(source, settings, store, stored, report, embedder)
+                renew()
                 if on_progress:
-                    on_progress(Progress(len(sources), len(sources), doc_id, "removed"))
-        if on_progress:
-            on_progress(Progress(len(sources), len(sources), "BM25 index", "indexing"))
-        publish(store, settings, force=rebuild or report.changed or bool(recovered))
-        store.purge(report.added + report.updated)  # old versions, now that readers have the new
+                    on_progress(Progress(done, len(sources), source.doc_id, status))
+            if prune:
+                seen = {s.doc_id for s in sources}
+                for doc_id in sorted(set(stored) - seen):
+                    store.delete_document(doc_id)
+                    report.removed.append(doc_id)
+                    if on_progress:
+                        on_progress(Progress(len(sources), len(sources), doc_id, "removed"))
+            if on_progress:
+                on_progress(Progress(len(sources), len(sources), "BM25 index", "indexing"))
+            publish(store, settings, force=rebuild or report.changed or bool(recovered))
+            store.purge(report.added + report.updated)  # old versions, now that readers have the new
     report.seconds = time.perf_counter() - began
     return report
+
+
+@contextmanager
+def server_lease(store: Store, settings: Settings) -> Iterator[Callable[[], None]]:
+    """Against a Chroma server, one ingest at a time across every replica; yields ``renew``."""
+    if not settings.chroma_url:
+        yield lambda: None
+        return
+    owner = Owner.me()
+    seconds = settings.ingest_lease_seconds
+    store.acquire_lease(owner, seconds)
+    last = time.monotonic()
+
+    def renew() -> None:
+        nonlocal last
+        if time.monotonic() - last > seconds / 4:
+            store.renew_lease(owner, seconds)
+            last = time.monotonic()
+
+    try:
+        yield renew
+    finally:
+        store.release_lease(owner)
 
 
 def remove_documents(doc_ids: Sequence[str], settings: Settings, store: Store | None = None) -> list[str]:
     """Remove documents from Chroma and BM25 alike; the ids that were there."""
     with ingest_lock(settings):
         store = store or Store(settings)
-        known = store.documents()
-        removed = [doc_id for doc_id in doc_ids if doc_id in known]
-        for doc_id in removed:
-            store.delete_document(doc_id)
-        if removed:
-            publish(store, settings, force=True)
+        with server_lease(store, settings):
+            known = store.documents()
+            removed = [doc_id for doc_id in doc_ids if doc_id in known]
+            for doc_id in removed:
+                store.delete_document(doc_id)
+            if removed:
+                publish(store, settings, force=True)
     return removed
 
 
-def _repaired_store(settings: Settings, store: Store | None) -> Store:
-    """The store with every inconsistent document forgotten (to be read again) and no BM25 index.
-
-    An embedded store that cannot even be opened is moved aside, not deleted, and started afresh.
-    """
-    shutil.rmtree(settings.lexical_path, ignore_errors=True)
+def _openable(settings: Settings) -> Store:
+    """The store, for a rebuild: an embedded store that cannot even be opened is moved aside, not deleted."""
     try:
-        store = store or Store(settings)
+        store = Store(settings)
         store.stamp()
+        return store
     except StoreUnavailable:
         if settings.chroma_url or not settings.chroma_path.exists():
             raise
@@ -271,12 +294,19 @@ def _repaired_store(settings: Settings, store: Store | None) -> Store:
         os.replace(settings.chroma_path, aside)
         log.warning("the Chroma store could not be opened; moved it to %s and starting afresh", aside)
         return Store(settings)
+
+
+def _repair(store: Store, settings: Settings) -> None:
+    """Forget every inconsistent document (to be read again) and drop the BM25 index."""
+    shutil.rmtree(settings.lexical_path, ignore_errors=True)
     store.recover()
+    documents = store.documents()
     for problem in store.check():
         doc_id = problem.split(":", 1)[0]
-        if doc_id in store.documents():
+        if doc_id in documents:
             store.forget(doc_id)
-    return store
+        else:  # chunks of no document
+            store.purge([doc_id])
 
 
 def publish(store: Store, settings: Settings, *, force: bool = False) -> None:

@@ -13,7 +13,7 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from retrieval.embedding import Embedder, get_embedder
-from retrieval.errors import IndexMissing
+from retrieval.errors import IndexMissing, QuorumError
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.glossary import expand
 from retrieval.lexical import LexicalIndex, query_terms_text, sync_lexical_index, tokenize, words
@@ -64,6 +64,23 @@ class Searcher:
             return True
         finally:
             self._refreshing.release()
+
+    def health(self) -> dict[str, object]:
+        """Whether questions can be answered now: the store is reachable and the index loaded.
+
+        Says nothing a member of the public should not see (no paths, no URLs).
+        """
+        try:
+            self.refresh(now=True)
+            store_ok = True
+        except QuorumError:
+            store_ok = False
+        return {
+            "status": "ok" if store_ok else "unavailable",
+            "store": "reachable" if store_ok else "unreachable",
+            "passages": len(self.lexical),
+            "index": self.lexical.stamp[:12],
+        }
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         return self.retrieve(query, k, filters).passages

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     corpus: Path = Field(Path("corpus"), description="Default folder for `quorum ingest`.")
     collection: str = Field("quorum", min_length=3, description="Chroma collection name.")
     chroma_url: str | None = Field(None, description="Chroma server URL; embedded store if unset.")
+    store_retries: int = Field(3, ge=0, le=10, description="Retries of a Chroma server call that failed in transit.")
+    ingest_lease_seconds: int = Field(600, ge=10, description="How long an ingest's lock on a Chroma server lasts unrenewed.")
 
     embedding_model: str = Field(PACKAGED_MODEL, description="Packaged model, a local path, or a model name.")
     embed_batch_size: int = Field(64, ge=1)

@@ -17,20 +17,60 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
+import secrets
 import shutil
+import socket
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 from typing import Any
 
+import httpx
 import numpy as np
 
-from retrieval.errors import QuorumError, StoreUnavailable, StoreWriteFailed
+from retrieval.errors import IngestLocked, QuorumError, StoreUnavailable, StoreWriteFailed
 from retrieval.models import Chunk, DocumentInfo, Sentence
 from retrieval.settings import Settings
 
 _PAGE = 2000
 _DOC_FIELDS = ("doc_id", "title", "type", "organisation", "date", "source", "url", "licence")
+
+
+_LEASE = "ingest"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who holds the ingest lease: a host, a process and a random token."""
+
+    host: str
+    pid: int
+    token: str
+    since: float
+
+    @classmethod
+    def me(cls) -> Owner:
+        return cls(socket.gethostname(), os.getpid(), secrets.token_hex(8), time.time())
+
+    def record(self, expires: float) -> dict[str, Any]:
+        return {"host": self.host, "pid": self.pid, "token": self.token, "since": self.since, "expires": expires}
+
+    @staticmethod
+    def is_alive(record: dict[str, Any], now: float) -> bool:
+        if float(record.get("expires", 0)) < now:
+            return False
+        pid = int(record.get("pid", 0) or 0)
+        if record.get("host") == socket.gethostname() and pid > 0:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return False
+            except (PermissionError, ValueError):
+                pass
+        return True
 
 
 @dataclass(frozen=True)
@@ -129,6 +169,15 @@ DISK_FULL = "the disk is full"
 READ_ONLY = "it is read-only"
 
 
+BACKOFF_SECONDS = 0.25
+TRANSIENT: tuple[type[BaseException], ...] = (httpx.TransportError, ConnectionError, TimeoutError)
+
+
+def unreachable(settings: Settings, error: BaseException, retries: int) -> str:
+    tried = f", tried {retries + 1} times" if retries else ""
+    return f"cannot reach the Chroma server at {settings.chroma_url} ({failure_cause(error)}{tried}); is it running?"
+
+
 def _nearly_full(path: Path, margin: int = 64 * 1024 * 1024) -> bool:
     try:
         return shutil.disk_usage(path).free < margin
@@ -145,6 +194,8 @@ def failure_cause(error: BaseException) -> str:
         return READ_ONLY
     if "readonly" in text or "read-only" in text or "permission denied" in text:
         return READ_ONLY
+    if "could not connect" in text or "connection refused" in text:
+        return "connection refused"
     return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
 
 
@@ -173,28 +224,32 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
 
 
 def open_client(settings: Settings) -> Any:
+    """A Chroma client: embedded by default, or for the server at ``chroma_url`` (retried while it starts)."""
     import chromadb
 
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url if "//" in settings.chroma_url else f"http://{settings.chroma_url}")
+        for attempt in range(settings.store_retries + 1):
+            try:
+                return chromadb.HttpClient(
+                    host=url.hostname or "localhost",
+                    port=url.port or (443 if url.scheme == "https" else 8000),
+                    ssl=url.scheme == "https",
+                )
+            except Exception as error:  # chromadb says ValueError("Could not connect ...")
+                if attempt == settings.store_retries:
+                    raise StoreUnavailable(unreachable(settings, error, settings.store_retries)) from error
+                time.sleep(BACKOFF_SECONDS * 2**attempt)
     try:
-        if settings.chroma_url:
-            from urllib.parse import urlparse
-
-            url = urlparse(settings.chroma_url if "//" in settings.chroma_url else f"http://{settings.chroma_url}")
-            return chromadb.HttpClient(
-                host=url.hostname or "localhost",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-            )
         settings.chroma_path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_path))
     except Exception as error:  # chromadb raises many kinds; all mean "cannot open"
-        where = settings.chroma_url or settings.chroma_path
         cause = failure_cause(error)
         if cause in (DISK_FULL, READ_ONLY):
             advice = "Quorum needs to write to its data directory; fix that, then try again"
         else:
             advice = "if the store is damaged, `quorum ingest --rebuild` moves it aside and rebuilds it"
-        raise StoreUnavailable(f"cannot open the Chroma store at {where} ({cause}). {advice}") from error
+        raise StoreUnavailable(f"cannot open the Chroma store at {settings.chroma_path} ({cause}). {advice}") from error
 
 
 class Store:
@@ -355,14 +410,51 @@ class Store:
 
     def stamp(self) -> str:
         """The stamp the last finished ingest published ("" if none)."""
-        try:
-            collection = self.client.get_collection(self.settings.collection)
-        except Exception as error:
-            raise StoreUnavailable(f"cannot read the Chroma collection {self.settings.collection!r}: {error}") from error
+        collection = self._read(self.client.get_collection, name=self.settings.collection)
         return str((collection.metadata or {}).get("quorum_stamp", ""))
 
     def publish(self, stamp: str) -> None:
         self._call(self.chunks.modify, metadata={"quorum_stamp": stamp})
+
+    # -- the ingest lease: one ingest at a time across every replica of a server --
+
+    def acquire_lease(self, owner: Owner, seconds: int) -> None:
+        """Take the store's ingest lease, or raise ``IngestLocked`` naming who holds it.
+
+        Chroma's ``add`` keeps an existing record, so of two replicas adding the lease
+        at once exactly one finds its own name on it. A lease whose holder died (its
+        process is gone on this host, or it was not renewed in time) is taken over.
+        """
+        locks = self._locks()
+        for _ in range(2):
+            now = time.time()
+            record = owner.record(now + seconds)
+            self._call(locks.add, ids=[_LEASE], metadatas=[record], embeddings=[[0.0]])
+            got = self._read(locks.get, ids=[_LEASE], include=["metadatas"])
+            held = got["metadatas"][0] if got["ids"] else None
+            if held is None:
+                continue
+            if held.get("token") == owner.token:
+                return
+            if not Owner.is_alive(held, now):
+                self._call(locks.delete, ids=[_LEASE], where={"token": str(held.get("token"))})
+                continue
+            since = time.strftime("%H:%M:%S", time.localtime(float(held.get("since", now))))
+            raise IngestLocked(
+                f"another ingest is running against this store (on {held.get('host')}, since {since}); "
+                "try again when it finishes"
+            )
+        raise IngestLocked("another ingest took the lock at the same moment; try again")
+
+    def renew_lease(self, owner: Owner, seconds: int) -> None:
+        self._call(self._locks().update, ids=[_LEASE], metadatas=[owner.record(time.time() + seconds)])
+
+    def release_lease(self, owner: Owner) -> None:
+        self._call(self._locks().delete, ids=[_LEASE], where={"token": owner.token})
+
+    def _locks(self) -> Any:
+        return self._call(self.client.get_or_create_collection, name=f"{self.settings.collection}_locks",
+                          embedding_function=None)
 
     # -- chunks ------------------------------------------------------------
 
@@ -436,9 +528,9 @@ class Store:
     # -- helpers -----------------------------------------------------------
 
     def _call(self, method: Any, **kwargs: Any) -> Any:
-        """Call Chroma; a failure to write becomes one clear, actionable error."""
+        """Call Chroma to write; a failure becomes one clear, actionable error."""
         try:
-            return method(**kwargs)
+            return self._attempt(method, kwargs)
         except QuorumError:
             raise
         except Exception as error:
@@ -447,7 +539,7 @@ class Store:
     def _read(self, method: Any, **kwargs: Any) -> Any:
         """Call Chroma to read; a failure becomes one clear error."""
         try:
-            return method(**kwargs)
+            return self._attempt(method, kwargs)
         except QuorumError:
             raise
         except Exception as error:
@@ -458,6 +550,18 @@ class Store:
             raise StoreUnavailable(
                 f"cannot read the index in {where} ({cause}); if that persists, run `quorum ingest --rebuild`"
             ) from error
+
+    def _attempt(self, method: Any, kwargs: dict[str, Any]) -> Any:
+        """``method(**kwargs)``, retried with back-off when a Chroma server call fails in transit."""
+        retries = self.settings.store_retries if self.settings.chroma_url else 0
+        for attempt in range(retries + 1):
+            try:
+                return method(**kwargs)
+            except TRANSIENT as error:
+                if attempt == retries:
+                    raise StoreUnavailable(unreachable(self.settings, error, retries)) from error
+                time.sleep(BACKOFF_SECONDS * 2**attempt)
+        raise AssertionError("unreachable")
 
     def _max_batch(self) -> int:
         try:

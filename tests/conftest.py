@@ -98,6 +98,9 @@ def served(searcher, mode: str = "local", auth=None) -> Iterator[str]:
 
     app = build_app(searcher, mode)
     port = free_port()
-    start(app, "127.0.0.1", port, block=False, settings=searcher.settings, auth=auth, public=mode == "public")
+    start(
+        app, "127.0.0.1", port,
+        block=False, settings=searcher.settings, auth=auth, public=mode == "public", health=searcher.health,
+    )
     yield f"http://127.0.0.1:{port}/"
     app.close()

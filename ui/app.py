@@ -18,6 +18,7 @@ from typing import Any
 
 import gradio as gr
 from starlette.middleware import Middleware
+from starlette.responses import JSONResponse
 
 from retrieval.conversation import Turn, ask
 from retrieval.errors import InvalidFilter, QuorumError
@@ -293,6 +294,7 @@ def start(
     settings: Settings | None = None,
     auth: Callable[[str, str], bool] | None = None,
     public: bool = False,
+    health: Callable[[], dict[str, object]] | None = None,
 ) -> None:
     """Serve the app with its theme and styles; ``block=False`` returns once it is up.
 
@@ -307,17 +309,35 @@ def start(
         css=CSS,
         theme=theme(),
         show_error=False,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,  # the health route is added before blocking
         quiet=not block,
         auth=auth,
         auth_message="Quorum admin: sign in as “admin” with the admin password." if auth else None,
         max_file_size=f"{settings.upload_max_mb}mb",
         app_kwargs={"middleware": [Middleware(NoUploads)]} if public else None,
     )
+    if health is not None:
+        app.server_app.add_api_route("/health", _health_route(health), methods=["GET"])
+    if block:
+        app.block_thread()
+
+
+def _health_route(health: Callable[[], dict[str, object]]) -> Callable[[], JSONResponse]:
+    """GET /health: 200 when questions can be answered, 503 when the store is unreachable."""
+
+    def route() -> JSONResponse:
+        report = health()
+        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+    return route
 
 
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, mode: str = "local") -> None:
     auth = admin_check(settings) if mode == "admin" else None  # refuses before anything starts
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per question is ours to write
-    start(build_app(Searcher(settings), mode), host, port, settings=settings, auth=auth, public=mode == "public")
+    searcher = Searcher(settings)
+    start(
+        build_app(searcher, mode), host, port,
+        settings=settings, auth=auth, public=mode == "public", health=searcher.health,
+    )
