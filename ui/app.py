@@ -12,6 +12,7 @@ Modes: "local" (one user, no limits), "public" (read-only, rate-limited),
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -322,6 +323,13 @@ def start(
         app.block_thread()
 
 
+def _share_cores(concurrency: int) -> None:
+    """Give each concurrent answer its own cores: two answers on two threads each thrash a 2-core machine."""
+    import torch
+
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // concurrency))
+
+
 def _health_route(health: Callable[[], dict[str, object]]) -> Callable[[], JSONResponse]:
     """GET /health: 200 when questions can be answered, 503 when the store is unreachable."""
 
@@ -334,6 +342,7 @@ def _health_route(health: Callable[[], dict[str, object]]) -> Callable[[], JSONR
 
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, mode: str = "local") -> None:
     auth = admin_check(settings) if mode == "admin" else None  # refuses before anything starts
+    _share_cores(settings.concurrency)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per question is ours to write
     searcher = Searcher(settings)
