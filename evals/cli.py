@@ -44,6 +44,9 @@ def eval_command(
     chroma_url: Annotated[
         str | None, typer.Option("--chroma-url", help="Chroma server URL (default: embedded store).")
     ] = None,
+    llm: Annotated[
+        str | None, typer.Option("--llm", help="Also evaluate answers written by this model (local, ollama, openai).")
+    ] = None,
 ) -> None:
     """Measure retrieval, answers, citations, abstention and latency, against baselines."""
     from evals.report import print_report, result_json, write_result
@@ -55,7 +58,7 @@ def eval_command(
     errors = Console(stderr=True)
     try:
         data = load_dataset(dataset)
-        settings = load_settings(home=home, chroma_url=chroma_url)
+        settings = load_settings(home=home, chroma_url=chroma_url, llm=llm)
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),

@@ -261,6 +261,10 @@ class ItemScore:
     citations: int = 0
     supported_citations: int = 0
     cited_quote: bool | None = None  # a cited passage holds a quote; None if unanswerable
+    written: int = 0  # sentences drafted by a language model
+    removed: int = 0  # of those, removed by verification
+    fell_back: bool = False
+    first_token_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -280,6 +284,8 @@ class Metrics:
     false_abstention: float | None = None
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
+    # Only for a system whose answers a language model writes (not in METRIC_KEYS):
+    generation: dict[str, float | None] | None = None
 
     def get(self, key: str) -> float | None:
         """A metric by its report key, e.g. ``"hit@5"``."""
@@ -289,6 +295,8 @@ class Metrics:
         out: dict[str, float | int | None] = {"n": self.n}
         for key, field_name in KEY_FIELDS.items():
             value = getattr(self, field_name)
+            out[key] = None if value is None else round(value, 2 if key.endswith("_ms") else 4)
+        for key, value in (self.generation or {}).items():
             out[key] = None if value is None else round(value, 2 if key.endswith("_ms") else 4)
         return out
 
@@ -309,7 +317,8 @@ KEY_FIELDS: dict[str, str] = {
     "latency_p95_ms": "latency_p95_ms",
 }
 METRIC_KEYS: tuple[str, ...] = tuple(KEY_FIELDS)
-assert set(KEY_FIELDS.values()) == {f.name for f in fields(Metrics)} - {"n"}
+assert set(KEY_FIELDS.values()) == {f.name for f in fields(Metrics)} - {"n", "generation"}
+GENERATION_KEYS: tuple[str, ...] = ("removed_by_verification", "fallback_rate", "first_token_p50_ms")
 
 
 def mean(values: Iterable[float]) -> float | None:
@@ -348,4 +357,18 @@ def aggregate(scores: Sequence[ItemScore]) -> Metrics:
         false_abstention=mean(float(s.abstained) for s in answerable),
         latency_p50_ms=percentile([s.latency_ms for s in scores], 50),
         latency_p95_ms=percentile([s.latency_ms for s in scores], 95),
+        generation=_generation(scores),
     )
+
+
+def _generation(scores: Sequence[ItemScore]) -> dict[str, float | None] | None:
+    """Share of drafted sentences removed, share of answers that fell back, first-token latency."""
+    written = [s for s in scores if s.first_token_ms is not None or s.fell_back or s.written]
+    if not written:
+        return None
+    drafted = sum(s.written for s in scores)
+    return {
+        "removed_by_verification": sum(s.removed for s in scores) / drafted if drafted else None,
+        "fallback_rate": mean(float(s.fell_back) for s in written),
+        "first_token_p50_ms": percentile([s.first_token_ms for s in written if s.first_token_ms is not None], 50),
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evals.dataset import BUILT_IN_NAME
-from evals.metrics import METRIC_KEYS, Metrics
+from evals.metrics import GENERATION_KEYS, METRIC_KEYS, Metrics
 from evals.runner import EvalResult
 
 RESULTS_DIR = Path(__file__).parent / "results"
@@ -31,6 +32,9 @@ _HEADERS = {
     "false_abstention": "false\nabstain",
     "latency_p50_ms": "p50\nms",
     "latency_p95_ms": "p95\nms",
+    "removed_by_verification": "removed\nby check",
+    "fallback_rate": "fell\nback",
+    "first_token_p50_ms": "1st token\np50 ms",
 }
 
 
@@ -82,7 +86,8 @@ def systems_table(result: EvalResult) -> Table:
     table.add_column("set")
     table.add_column("system")
     table.add_column("n", justify="right")
-    for key in METRIC_KEYS:
+    keys = _keys(result.systems.values())
+    for key in keys:
         table.add_column(_HEADERS[key], justify="right")
     sets = [("all", result.systems)] + list(result.by_split.items())
     for index, (name, by_system) in enumerate(sets):
@@ -93,9 +98,19 @@ def systems_table(result: EvalResult) -> Table:
                 name if system == next(iter(by_system)) else "",
                 system,
                 str(metrics.n),
-                *(_cell(key, metrics.get(key)) for key in METRIC_KEYS),
+                *(_cell(key, _value(metrics, key)) for key in keys),
             )
     return table
+
+
+def _keys(metrics: Iterable[Metrics]) -> list[str]:
+    """The report's metrics, plus the generation ones when a language model wrote answers."""
+    generated = any(m.generation for m in metrics)
+    return list(METRIC_KEYS) + (list(GENERATION_KEYS) if generated else [])
+
+
+def _value(metrics: Metrics, key: str) -> float | None:
+    return (metrics.generation or {}).get(key) if key in GENERATION_KEYS else metrics.get(key)
 
 
 def type_table(result: EvalResult, system: str = "quorum") -> Table | None:

@@ -74,6 +74,10 @@ def score_item(item: Item, answer: SystemAnswer) -> ItemScore:
         latency_ms=answer.latency_ms,
         citations=len(answer.citations),
         supported_citations=supported,
+        written=answer.written,
+        removed=answer.removed,
+        fell_back=answer.fell_back,
+        first_token_ms=answer.first_token_ms,
     )
     if not item.answerable:
         return score
@@ -153,7 +157,7 @@ def run_eval(
 ) -> EvalResult:
     began = time.perf_counter()
     started = datetime.now().astimezone()
-    names = parse_system_names(systems)
+    names = parse_system_names(systems, llm=settings.llm != "none")
     searcher = open_searcher(settings, on_progress)
     built: list[System] = []
     for name in names:

@@ -47,6 +47,10 @@ class SystemAnswer:
     ranked: tuple[str, ...]  # texts of the top-k retrieved passages, best first
     latency_ms: float  # time to produce the answer (not the separate ranking call)
     query: str  # what was searched
+    written: int = 0  # sentences a language model drafted (0 for extractive answers)
+    removed: int = 0  # of those, how many verification removed
+    fell_back: bool = False  # the draft failed verification; the extractive answer was given
+    first_token_ms: float | None = None
 
 
 class System(Protocol):
@@ -68,13 +72,16 @@ class QuorumSystem:
 
     Latency is the ``ask`` call. Retrieval metrics come from a second, untimed
     ``searcher.search(answer.query, k=10)`` call: the ranking ``ask`` searched,
-    before it moves the cited passages to the front.
+    before it moves the cited passages to the front. ``quorum`` is always the
+    extractive answerer; ``quorum-llm`` is the configured language model's.
     """
 
-    name = "quorum"
+    def __init__(self, searcher: Searcher, llm: bool = False) -> None:
+        from retrieval.search import Searcher as Opened
 
-    def __init__(self, searcher: Searcher) -> None:
-        self.searcher = searcher
+        self.name = "quorum-llm" if llm else "quorum"
+        settings = searcher.settings if llm else searcher.settings.model_copy(update={"llm": "none"})
+        self.searcher = Opened(settings, store=searcher.store, embedder=searcher.embedder, lexical=searcher.lexical)
 
     def answer(self, question: str, history: Sequence[HistoryTurn]) -> SystemAnswer:
         from retrieval.conversation import Turn, ask
@@ -84,7 +91,11 @@ class QuorumSystem:
         latency = (time.perf_counter() - began) * 1000
         ranked = tuple(p.text for p in self.searcher.search(answer.query, k=K))
         citations = tuple(CitedPassage(c.passage.text, tuple(c.sentences)) for c in answer.citations)
-        return SystemAnswer(answer.text, answer.abstained, citations, ranked, latency, answer.query)
+        return SystemAnswer(
+            answer.text, answer.abstained, citations, ranked, latency, answer.query,
+            written=len(answer.checks), removed=len(answer.removed), fell_back=answer.fell_back,
+            first_token_ms=answer.timing_ms.get("first_token"),
+        )
 
 
 class Bm25System:
@@ -157,26 +168,32 @@ class LlamaIndexDefaultSystem:
         return _top_passage_answer(question, texts, began)
 
 
-SYSTEM_NAMES: tuple[str, ...] = ("quorum", "llamaindex-default", "bm25", "dense")
+SYSTEM_NAMES: tuple[str, ...] = ("quorum", "quorum-llm", "llamaindex-default", "bm25", "dense")
 
 _FACTORIES: dict[str, Callable[[Settings, Searcher], System]] = {
     "quorum": lambda settings, searcher: QuorumSystem(searcher),
+    "quorum-llm": lambda settings, searcher: QuorumSystem(searcher, llm=True),
     "llamaindex-default": lambda settings, searcher: LlamaIndexDefaultSystem(settings),
     "bm25": lambda settings, searcher: Bm25System(searcher),
     "dense": lambda settings, searcher: DenseSystem(searcher),
 }
 
 
-def parse_system_names(given: Sequence[str] | None) -> list[str]:
-    """Names from repeated options and/or comma lists, checked, in table order."""
+def parse_system_names(given: Sequence[str] | None, llm: bool = False) -> list[str]:
+    """Names from repeated options and/or comma lists, checked, in table order.
+
+    ``quorum-llm`` is in the default set only when a language model is configured.
+    """
     if not given:
-        return list(SYSTEM_NAMES)
+        return [name for name in SYSTEM_NAMES if llm or name != "quorum-llm"]
     wanted = [name.strip() for value in given for name in value.split(",") if name.strip()]
     unknown = [name for name in wanted if name not in SYSTEM_NAMES]
     if unknown:
         raise ConfigError(f"unknown system {unknown[0]!r} (choose from {', '.join(SYSTEM_NAMES)})")
     if not wanted:
         raise ConfigError(f"no systems given (choose from {', '.join(SYSTEM_NAMES)})")
+    if "quorum-llm" in wanted and not llm:
+        raise ConfigError("quorum-llm needs a language model: add --llm local (or ollama, openai)")
     return [name for name in SYSTEM_NAMES if name in wanted]
 
 

@@ -10,10 +10,12 @@ already stands alone (it names its own subject) is searched as it is.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from retrieval.answer import answer_question
 from retrieval.lexical import question_terms
+from retrieval.llm import get_writer
 from retrieval.models import Answer
 from retrieval.search import Searcher
 from retrieval.store import Filters
@@ -74,7 +76,17 @@ def ask(
     *,
     k: int | None = None,
     filters: Filters | None = None,
+    on_token: Callable[[str], None] | None = None,
 ) -> Answer:
-    """Answer a question in a conversation; ``Answer.query`` shows what was searched."""
+    """Answer a question in a conversation; ``Answer.query`` shows what was searched.
+
+    With a language model configured the answer is written by it and verified
+    (``on_token`` sees the draft as it streams); otherwise it is extractive.
+    """
     query = condense(question, history or [])
-    return answer_question(question, searcher, k=k, filters=filters, query=query)
+    writer = get_writer(searcher.settings)
+    if writer is None:
+        return answer_question(question, searcher, k=k, filters=filters, query=query)
+    from retrieval.generate import generate_answer
+
+    return generate_answer(question, searcher, writer, k=k, filters=filters, query=query, on_token=on_token)

@@ -82,6 +82,21 @@ class Citation:
     sentences: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class SentenceCheck:
+    """How one sentence of a written answer was verified."""
+
+    text: str
+    cited: tuple[int, ...]  # passage numbers the model wrote (in the prompt's numbering)
+    n: int | None  # the citation it is shown with; None when it was removed
+    method: str  # "facts+meaning", "meaning", "reattached", or "removed: <why>"
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sentence": self.text, "model_cited": list(self.cited), "n": self.n, "check": self.method,
+                "score": self.score}
+
+
 @dataclass
 class Answer:
     question: str
@@ -92,6 +107,14 @@ class Answer:
     query: str = ""  # the standalone query actually searched
     timing_ms: dict[str, float] = field(default_factory=dict)
     notice: str = ""
+    generated: bool = False  # written by a language model (and verified)
+    fell_back: bool = False  # the model's draft failed verification: the extractive answer is shown
+    draft: str = ""  # the model's draft as written
+    checks: list[SentenceCheck] = field(default_factory=list)
+
+    @property
+    def removed(self) -> list[str]:
+        return [c.text for c in self.checks if c.n is None]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -106,6 +129,10 @@ class Answer:
             ],
             "passages": [passage_json(p) for p in self.passages],
             "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()},
+            "generated": self.generated,
+            "fell_back": self.fell_back,
+            "checks": [c.to_json() for c in self.checks],
+            "removed": self.removed,
         }
 
 

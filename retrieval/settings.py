@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,7 +56,14 @@ class Settings(BaseSettings):
     sentence_scoring: SentenceScoring = Field(default_factory=SentenceScoring)
     keep_ratio: float = Field(0.75, gt=0, le=1, description="Further sentences need this share of the best score.")
 
-    llm: str = Field("none", description="none | local | ollama | openai")
+    llm: Literal["none", "local", "ollama", "openai"] = Field("none", description="Who writes answers.")
+    llm_model: str = Field("", description="GGUF path (local; default Gemma 3 270M) or model name (ollama, openai).")
+    llm_base_url: str = Field("", description="Server URL for ollama or an OpenAI-compatible server.")
+    llm_api_key: SecretStr | None = Field(None, description="API key for an OpenAI-compatible server.")
+    llm_max_tokens: int = Field(200, ge=16, le=4096)
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for a hosted model.")
+    llm_passages: int = Field(5, ge=1, le=20, description="Passages given to the model.")
+    support_threshold: float = Field(0.6, ge=0, le=1, description="Least meaning match for a generated sentence.")
 
     max_question_chars: int = Field(1000, ge=10, le=100_000, description="Longest question accepted.")
     public_questions_per_minute: int = Field(10, ge=1, description="Per client, in public mode.")

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,6 +25,7 @@ from starlette.responses import JSONResponse
 
 from retrieval.conversation import Turn, ask
 from retrieval.errors import InvalidFilter, QuorumError
+from retrieval.llm import get_writer
 from retrieval.models import Answer
 from retrieval.search import Searcher
 from retrieval.settings import Settings
@@ -30,7 +33,7 @@ from retrieval.store import Filters, StoredDocument
 from ui.admin import build_admin_tab
 from ui.api import ask_endpoint
 from ui.auth import admin_check
-from ui.chat import error_reply, reply_steps
+from ui.chat import GENERIC_ERROR, draft_message, error_reply, reply_steps
 from ui.documents import VIEWER_EMPTY, choices, document_html, documents_table
 from ui.export import answer_markdown
 from ui.filters import describe, make_filters, status_line
@@ -54,6 +57,23 @@ def _answer_at(answers: list[Answer | None], turn: int) -> Answer | None:
 def new_conversation() -> tuple[Any, ...]:
     """Empty chat, question, turns, answers, sources panel and export."""
     return [], "", [], [], SOURCES_EMPTY, ""
+
+
+def _drafted(run: Callable[[Callable[[str], None]], Any]) -> Iterator[tuple[str, Any]]:
+    """Run ``run(on_token)`` in a thread; yield (draft so far, None) as tokens come, then ("", outcome)."""
+    tokens: queue.Queue[str] = queue.Queue()
+    result: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: result.update(outcome=run(tokens.put)), daemon=True)
+    worker.start()
+    draft = ""
+    while worker.is_alive() or not tokens.empty():
+        try:
+            draft += tokens.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        yield draft, None
+    worker.join()
+    yield "", result.get("outcome", GENERIC_ERROR)
 
 
 def _offset(event: gr.EventData, name: str) -> int | None:
@@ -82,6 +102,7 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
             listed["stamp"] = searcher.lexical.stamp
         return listed["documents"]
 
+    writing = get_writer(settings) is not None  # a language model drafts answers: stream its tokens
     documents = current_documents()
     doc_types = sorted({d.info.type for d in documents.values() if d.info.type})
 
@@ -93,6 +114,7 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         date_from: str,
         date_to: str,
         request: gr.Request | None,
+        on_token: Callable[[str], None] | None = None,
     ) -> tuple[Answer, Filters] | str:
         """The answer and the filters it used, or a short message saying why there is none."""
         began = time.perf_counter()
@@ -100,7 +122,7 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         try:
             guard.admit(client, question, len(turns))
             filters = make_filters(types, doc_ids, date_from, date_to)
-            answer = ask(question, searcher, turns, filters=filters or None)
+            answer = ask(question, searcher, turns, filters=filters or None, on_token=on_token)
         except Exception as error:  # the page shows one line; the log keeps the traceback
             if not isinstance(error, QuorumError):
                 log.exception("question failed")
@@ -127,14 +149,27 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         chat = [*chat, {"role": "user", "content": escape_markdown(question[: guard.limits.max_question_chars])}]
         yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
         turn = len(answers)
-        outcome = answer_or_reply(question, turns, types, doc_ids, date_from, date_to, request)
+        if writing:
+            drafting = _drafted(lambda on_token: answer_or_reply(
+                question, turns, types, doc_ids, date_from, date_to, request, on_token
+            ))
+            outcome = None
+            chat.append({"role": "assistant", "content": ""})
+            for draft, outcome in drafting:
+                if draft:
+                    chat[-1] = {"role": "assistant", "content": draft_message(draft)}
+                    yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            chat.pop()
+        else:
+            outcome = answer_or_reply(question, turns, types, doc_ids, date_from, date_to, request)
         if isinstance(outcome, str):
             chat.append({"role": "assistant", "content": outcome})
             yield chat, "", turns, [*answers, None], gr.skip(), gr.skip()
             return
         answer, filters = outcome
         chat.append({"role": "assistant", "content": ""})
-        for step in reply_steps(answer, turn, describe(filters, current_documents())):
+        steps = list(reply_steps(answer, turn, describe(filters, current_documents())))
+        for step in steps[-1:] if writing else steps:  # a checked draft replaces the draft at once
             chat[-1] = {"role": "assistant", "content": step}
             yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
             time.sleep(STEP_SECONDS)

@@ -40,11 +40,19 @@ def answer_tokens(answer: Answer, turn: int) -> list[str]:
     return tokens
 
 
+def draft_message(draft: str) -> str:
+    """A model's draft while it streams, marked as not yet checked."""
+    return f"{escape_markdown(draft)} ▍\n\n<small class=\"q-drafting\">drafting · every sentence is checked against the documents before it is shown</small>"
+
+
 def answer_footer(answer: Answer, turn: int, filters_text: str = "") -> str:
-    """Under the answer: the notice, the query actually searched, the filters, a sources link."""
+    """Under the answer: the notice, what verification removed, the query searched, the filters, a sources link."""
     lines = []
     if answer.notice:
         lines.append(f"*{escape_markdown(answer.notice)}*")
+    if answer.removed and not answer.fell_back:
+        struck = " ".join(f"~~{escape_markdown(s)}~~" for s in answer.removed)
+        lines.append(f"*Removed from the draft, not supported by the documents:* {struck}")
     meta = [f"searched: “{escape_markdown(answer.query or answer.question)}”"]
     if filters_text:
         meta.append(escape_markdown(filters_text))

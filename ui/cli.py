@@ -21,6 +21,9 @@ errors = Console(stderr=True)
 
 HomeOption = Annotated[Optional[Path], typer.Option("--home", help="Data directory (default ./.quorum, or QUORUM_HOME).")]
 ChromaOption = Annotated[Optional[str], typer.Option("--chroma-url", help="Chroma server URL (default: embedded store).")]
+LLMOption = Annotated[
+    Optional[str], typer.Option("--llm", help="none (extractive), local, ollama or openai (default: QUORUM_LLM or none).")
+]
 
 
 def _settings(home: Path | None, chroma_url: str | None = None, **more: object) -> Settings:
@@ -83,23 +86,79 @@ def ask(
     until: Annotated[Optional[str], typer.Option("--until", help="Only documents dated on/before YYYY-MM-DD.")] = None,
     home: HomeOption = None,
     chroma_url: ChromaOption = None,
+    llm: LLMOption = None,
 ) -> None:
     """Answer one question, citing the passages it comes from."""
-    from retrieval.answer import answer_question
+    from retrieval.conversation import ask as ask_question
     from retrieval.search import Searcher
     from ui.filters import make_filters
     from ui.render import print_answer
 
     try:
-        settings = _settings(home, chroma_url)
+        settings = _settings(home, chroma_url, llm=llm)
         filters = make_filters(doc_type, doc, since, until)
-        answer = answer_question(question, Searcher(settings), k=k, filters=filters)
+        stream = None if as_json else _draft_printer()
+        answer = ask_question(question, Searcher(settings), k=k, filters=filters or None, on_token=stream)
+        if stream is not None and (answer.generated or answer.fell_back):
+            errors.print()
     except QuorumError as error:
         raise _fail(error) from None
     if as_json:
         sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
         print_answer(answer, console)
+
+
+def _draft_printer():
+    """Print a model's draft as it streams (dim, on stderr); the checked answer follows."""
+    started = False
+
+    def show(token: str) -> None:
+        nonlocal started
+        if not started:
+            errors.print("[dim]draft:[/dim] ", end="")
+            started = True
+        errors.print(token, end="", style="dim", highlight=False, markup=False)
+
+    return show
+
+
+@app.command()
+def chat(
+    home: HomeOption = None,
+    chroma_url: ChromaOption = None,
+    llm: LLMOption = None,
+) -> None:
+    """Ask questions one after another in the terminal; follow-ups use the conversation."""
+    from retrieval.conversation import Turn, ask as ask_question
+    from retrieval.search import Searcher
+    from ui.render import print_answer
+
+    try:
+        searcher = Searcher(_settings(home, chroma_url, llm=llm))
+    except QuorumError as error:
+        raise _fail(error) from None
+    console.print("Ask a question (an empty line or Ctrl-D ends; 'new' starts a new conversation).", style="dim")
+    turns: list[Turn] = []
+    while True:
+        try:
+            question = console.input("[bold]? [/bold]").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question:
+            break
+        if question.lower() == "new":
+            turns = []
+            continue
+        try:
+            answer = ask_question(question, searcher, turns, on_token=_draft_printer())
+        except QuorumError as error:
+            errors.print(f"[red]error:[/red] {error}", highlight=False)
+            continue
+        if answer.generated or answer.fell_back:
+            errors.print()
+        print_answer(answer, console)
+        turns.append(Turn(question, answer.query))
 
 
 @app.command()
@@ -114,6 +173,7 @@ def serve(
     ] = False,
     home: HomeOption = None,
     chroma_url: ChromaOption = None,
+    llm: LLMOption = None,
 ) -> None:
     """Start the chat app in the browser."""
     from ui.app import launch
@@ -121,7 +181,7 @@ def serve(
     if public and admin:
         raise _fail(ValueError("choose --public or --admin, not both"), 2)
     try:
-        launch(_settings(home, chroma_url), host=host, port=port, mode="public" if public else "admin" if admin else "local")
+        launch(_settings(home, chroma_url, llm=llm), host=host, port=port, mode="public" if public else "admin" if admin else "local")
     except QuorumError as error:
         raise _fail(error) from None
 

@@ -36,6 +36,10 @@ def print_answer(answer: Answer, console: Console) -> None:
     body = Text(answer.text)
     if answer.notice:
         body.append(f"\n{answer.notice}", style="italic")
+    if answer.removed:
+        body.append(f"\nRemoved, not supported by the documents ({len(answer.removed)}):", style="italic")
+        for sentence in answer.removed:
+            body.append(f"\n  {sentence}", style="strike dim")
     if answer.query and answer.query != answer.question:
         body.append(f"\nsearched: {answer.query}", style="dim italic")
     console.print(Panel(body, title="Answer", border_style=style, title_align="left"))
@@ -51,4 +55,7 @@ def print_answer(answer: Answer, console: Console) -> None:
             items.append(Text(passage.chunk.doc.url, style="underline blue"))
         items.append(highlighted(passage, sentences))
         console.print(Group(*items), "")
-    console.print(Text(f"{answer.timing_ms.get('total', 0):.0f} ms", style="dim"))
+    timing = f"{answer.timing_ms.get('total', 0):.0f} ms"
+    if "first_token" in answer.timing_ms:
+        timing = f"first token {answer.timing_ms['first_token']:.0f} ms · {timing} · written and verified"
+    console.print(Text(timing, style="dim"))
