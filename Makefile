@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first: 2.13.0 is a local CPU wheel; anything else pulls GBs of CUDA.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[test]'
+	# [llm]: llama.cpp compiles here once (about 4 minutes); pip's wheel cache keeps it.
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PY) -m pip install --quiet -e '.[test,llm]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -261,6 +261,7 @@ class ItemScore:
     citations: int = 0
     supported_citations: int = 0
     cited_quote: bool | None = None  # a cited passage holds a quote; None if unanswerable
+    both_cited: bool | None = None  # conflict items only: passages for two sides are cited
     written: int = 0  # sentences drafted by a language model
     removed: int = 0  # of those, removed by verification
     fell_back: bool = False
@@ -286,6 +287,7 @@ class Metrics:
     latency_p95_ms: float | None = None
     # Only for a system whose answers a language model writes (not in METRIC_KEYS):
     generation: dict[str, float | None] | None = None
+    conflict_both_cited: float | None = None  # only when the set has conflict items
 
     def get(self, key: str) -> float | None:
         """A metric by its report key, e.g. ``"hit@5"``."""
@@ -296,6 +298,8 @@ class Metrics:
         for key, field_name in KEY_FIELDS.items():
             value = getattr(self, field_name)
             out[key] = None if value is None else round(value, 2 if key.endswith("_ms") else 4)
+        if self.conflict_both_cited is not None:
+            out["conflict_both_cited"] = round(self.conflict_both_cited, 4)
         for key, value in (self.generation or {}).items():
             out[key] = None if value is None else round(value, 2 if key.endswith("_ms") else 4)
         return out
@@ -317,7 +321,7 @@ KEY_FIELDS: dict[str, str] = {
     "latency_p95_ms": "latency_p95_ms",
 }
 METRIC_KEYS: tuple[str, ...] = tuple(KEY_FIELDS)
-assert set(KEY_FIELDS.values()) == {f.name for f in fields(Metrics)} - {"n", "generation"}
+assert set(KEY_FIELDS.values()) == {f.name for f in fields(Metrics)} - {"n", "generation", "conflict_both_cited"}
 GENERATION_KEYS: tuple[str, ...] = ("removed_by_verification", "fallback_rate", "first_token_p50_ms")
 
 
@@ -358,6 +362,7 @@ def aggregate(scores: Sequence[ItemScore]) -> Metrics:
         latency_p50_ms=percentile([s.latency_ms for s in scores], 50),
         latency_p95_ms=percentile([s.latency_ms for s in scores], 95),
         generation=_generation(scores),
+        conflict_both_cited=mean(float(s.both_cited) for s in scores if s.both_cited is not None),
     )
 
 

@@ -32,6 +32,7 @@ _HEADERS = {
     "false_abstention": "false\nabstain",
     "latency_p50_ms": "p50\nms",
     "latency_p95_ms": "p95\nms",
+    "conflict_both_cited": "conflict\nboth",
     "removed_by_verification": "removed\nby check",
     "fallback_rate": "fell\nback",
     "first_token_p50_ms": "1st token\np50 ms",
@@ -105,11 +106,15 @@ def systems_table(result: EvalResult) -> Table:
 
 def _keys(metrics: Iterable[Metrics]) -> list[str]:
     """The report's metrics, plus the generation ones when a language model wrote answers."""
+    metrics = list(metrics)
     generated = any(m.generation for m in metrics)
-    return list(METRIC_KEYS) + (list(GENERATION_KEYS) if generated else [])
+    conflicts = any(m.conflict_both_cited is not None for m in metrics)
+    return list(METRIC_KEYS) + (["conflict_both_cited"] if conflicts else []) + (list(GENERATION_KEYS) if generated else [])
 
 
 def _value(metrics: Metrics, key: str) -> float | None:
+    if key == "conflict_both_cited":
+        return metrics.conflict_both_cited
     return (metrics.generation or {}).get(key) if key in GENERATION_KEYS else metrics.get(key)
 
 

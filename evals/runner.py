@@ -86,7 +86,14 @@ def score_item(item: Item, answer: SystemAnswer) -> ItemScore:
         retrieval=retrieval_score(answer.ranked, item.quotes),
         correct=not answer.abstained and answer_correct(answer.text, item.must_contain),
         cited_quote=any(is_relevant(c.text, q) for c in answer.citations for q in item.quotes),
+        both_cited=_both_sides_cited(item, answer) if item.type == "conflict" else None,
     )
+
+
+def _both_sides_cited(item: Item, answer: SystemAnswer) -> bool:
+    """A conflict is reported when cited passages hold two of its quotes (its two sides)."""
+    held = [q for q in item.quotes if any(is_relevant(c.text, q) for c in answer.citations)]
+    return len(held) >= 2
 
 
 def run_system(

@@ -22,7 +22,8 @@ import numpy as np
 
 from retrieval.errors import InvalidQuestion
 from retrieval.lexical import question_terms, tokenize
-from retrieval.models import Answer, Citation, Passage
+from retrieval.conflicts import Side, disagreement, stated_values
+from retrieval.models import Answer, Citation, Conflict, Passage, long_date
 from retrieval.search import Searcher
 from retrieval.sentences import sentence_spans
 from retrieval.settings import SentenceScoring, Settings
@@ -296,11 +297,14 @@ def answer_question(
     query = check_question(query) if query else question
     settings = searcher.settings
     k = k or settings.top_k
-    passages, chosen, missing = _gather(question, query, searcher, k, filters)
+    passages, chosen, missing, considered = _gather(question, query, searcher, k, filters)
     if missing or not chosen:
         notice = f"No document mentions {', '.join(missing)}." if missing else ""
         timing = {"total": (time.perf_counter() - began) * 1000}
         return Answer(question, NO_ANSWER, True, [], passages[:k], query, timing, notice)
+    pair = _disagreement(question, considered, settings)
+    if pair is not None:
+        chosen = list(pair)
 
     numbers: dict[str, int] = {}
     cited: dict[str, tuple[Passage, list[str]]] = {}
@@ -312,13 +316,42 @@ def answer_question(
     citations = [Citation(numbers[i], p, tuple(texts)) for i, (p, texts) in cited.items()]
     shown = _passages_to_show(passages, [c.passage for c in citations], k)
     timing = {"total": (time.perf_counter() - began) * 1000}
-    return Answer(question, " ".join(text_parts), False, citations, shown, query, timing)
+    answer = Answer(question, " ".join(text_parts), False, citations, shown, query, timing)
+    if pair is not None:
+        answer.conflicts = [
+            Conflict(candidate.text, (numbers[passage.chunk.chunk_id],), passage.chunk.doc.title, passage.chunk.doc.date)
+            for passage, candidate in pair
+        ]
+        sides = " and ".join(
+            f"the {p.chunk.doc.type or 'document'} of {long_date(p.chunk.doc.date) or 'no date'} [{c.citations[0]}]"
+            for c, (p, _) in zip(answer.conflicts, pair, strict=True)
+        )
+        answer.notice = f"The documents disagree: {sides} give different answers."
+    return answer
+
+
+def _disagreement(
+    question: str, considered: list[tuple[Passage, Candidate]], settings: Settings
+) -> tuple[tuple[Passage, Candidate], tuple[Passage, Candidate]] | None:
+    """Two strong answers from different documents that state different values, if there are."""
+    kind = answer_kind(question)
+    scored = [
+        (Side(c.text, p.chunk.doc.doc_id, stated_values(c.text, kind), (p, c)), c.score(settings.sentence_scoring),
+         c.coverage)
+        for p, c in considered
+    ]
+    pair = disagreement(kind, scored)
+    return (pair[0].key, pair[1].key) if pair else None
 
 
 def _gather(
     question: str, query: str, searcher: Searcher, k: int, filters: Filters | None
-) -> tuple[list[Passage], list[tuple[Passage, Candidate]], list[str]]:
-    """Search each part of the question; returns the passages, the chosen sentences and unknown names."""
+) -> tuple[list[Passage], list[tuple[Passage, Candidate]], list[str], list[tuple[Passage, Candidate]]]:
+    """Search each part of the question.
+
+    Returns the passages, the chosen sentences, unknown names, and (for a
+    one-part question) every sentence considered, for spotting disagreements.
+    """
     # A condensed follow-up is the question plus borrowed words: split the question, keep the words for each part.
     borrowed = query[len(question):] if query.startswith(question) else ""
     parts = [f"{part}{borrowed}" for part in question_parts(query[: len(query) - len(borrowed)])]
@@ -326,6 +359,7 @@ def _gather(
     passages: list[Passage] = []
     chosen: list[tuple[Passage, Candidate]] = []
     missing: list[str] = []
+    considered: list[tuple[Passage, Candidate]] = []
     for number, part in enumerate(parts):
         part_query = part if number == 0 else f"{part} {subject}".strip()
         found = searcher.retrieve(part_query, max(k, CANDIDATE_PASSAGES), filters)
@@ -336,7 +370,9 @@ def _gather(
         fresh = [c for c in candidates(part_query, pool, found.query_vector, searcher) if c.text not in taken]
         chosen.extend((pool[c.passage_index], c) for c in choose(fresh, searcher.settings, len(parts)))
         missing.extend(w for w in unknown_names(part_query, searcher) if w not in missing)
-    return passages, chosen, missing
+        if len(parts) == 1:
+            considered = [(pool[c.passage_index], c) for c in fresh if c.fits_kind and c.fits_period]
+    return passages, chosen, missing, considered
 
 
 def _key_terms_of(part: str) -> str:

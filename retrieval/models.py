@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -83,6 +84,20 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """One side of a disagreement between documents."""
+
+    statement: str
+    citations: tuple[int, ...]
+    title: str
+    date: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"statement": self.statement, "citations": list(self.citations), "title": self.title,
+                "date": self.date or None}
+
+
+@dataclass(frozen=True)
 class SentenceCheck:
     """How one sentence of a written answer was verified."""
 
@@ -111,6 +126,16 @@ class Answer:
     fell_back: bool = False  # the model's draft failed verification: the extractive answer is shown
     draft: str = ""  # the model's draft as written
     checks: list[SentenceCheck] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)  # when the documents disagree
+
+    @property
+    def as_of(self) -> str:
+        """How current the evidence is: "17 November 2023", or a range over the cited documents."""
+        dates = sorted({c.passage.chunk.doc.date for c in self.citations if c.passage.chunk.doc.date})
+        if not dates:
+            return ""
+        first, last = long_date(dates[0]), long_date(dates[-1])
+        return first if first == last else f"{first} to {last}"
 
     @property
     def removed(self) -> list[str]:
@@ -133,7 +158,19 @@ class Answer:
             "fell_back": self.fell_back,
             "checks": [c.to_json() for c in self.checks],
             "removed": self.removed,
+            "conflicts": [c.to_json() for c in self.conflicts],
+            "as_of": self.as_of or None,
         }
+
+
+def long_date(iso: str) -> str:
+    """ "17 November 2023" for "2023-11-17"; "" when unknown."""
+    if not iso:
+        return ""
+    try:
+        return date.fromisoformat(iso).strftime("%-d %B %Y")
+    except ValueError:
+        return iso
 
 
 def passage_json(passage: Passage) -> dict[str, Any]:

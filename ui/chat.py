@@ -54,6 +54,8 @@ def answer_footer(answer: Answer, turn: int, filters_text: str = "") -> str:
         struck = " ".join(f"~~{escape_markdown(s)}~~" for s in answer.removed)
         lines.append(f"*Removed from the draft, not supported by the documents:* {struck}")
     meta = [f"searched: “{escape_markdown(answer.query or answer.question)}”"]
+    if answer.as_of and not answer.abstained:
+        meta.insert(0, f"as reported {'on' if ' to ' not in answer.as_of else 'from'} {escape_markdown(answer.as_of)}")
     if filters_text:
         meta.append(escape_markdown(filters_text))
     label = "closest passages" if answer.abstained else "sources"

@@ -40,6 +40,8 @@ def print_answer(answer: Answer, console: Console) -> None:
         body.append(f"\nRemoved, not supported by the documents ({len(answer.removed)}):", style="italic")
         for sentence in answer.removed:
             body.append(f"\n  {sentence}", style="strike dim")
+    if answer.as_of and not answer.abstained:
+        body.append(f"\nas reported {'from' if ' to ' in answer.as_of else 'on'} {answer.as_of}", style="dim")
     if answer.query and answer.query != answer.question:
         body.append(f"\nsearched: {answer.query}", style="dim italic")
     console.print(Panel(body, title="Answer", border_style=style, title_align="left"))
