@@ -21,13 +21,18 @@ class LLMUnavailable(QuorumError):
     """The configured model cannot be loaded or reached."""
 
 
-def gemma_prompt(prompt: str) -> str:
-    """Gemma's chat template: no system role, so the instructions travel in the user turn."""
-    return f"<start_of_turn>user\n{prompt}<end_of_turn>\n<start_of_turn>model\n"
+# A completion model's answer is one line: stop where it would start the next passage or question.
+COMPLETION_STOPS = ["\n", "Question:", "Passages:", "<end_of_turn>"]
 
 
 class Writer:
-    """Streams a completion for a prompt from whichever backend is configured."""
+    """Streams a completion for a prompt from whichever backend is configured.
+
+    ``chat`` backends (Ollama, OpenAI-compatible servers) apply their model's chat
+    template to an instruction prompt. The packaged Gemma 3 270M GGUF is the base
+    model (its metadata has no chat template), so it is prompted as a completion
+    with a worked example, which small base models follow far better than instructions.
+    """
 
     def __init__(self, llm: Any, chat: bool, name: str) -> None:
         self.llm = llm
@@ -44,7 +49,7 @@ class Writer:
                     yield part.delta or ""
                 return
             with self._lock:
-                for part in self.llm.stream_complete(gemma_prompt(prompt), formatted=True):
+                for part in self.llm.stream_complete(prompt, formatted=True):
                     yield part.delta or ""
         except QuorumError:
             raise
@@ -106,7 +111,7 @@ def _local(model: str, max_tokens: int) -> Writer:
             temperature=0.1,
             max_new_tokens=max_tokens,
             context_window=4096,
-            generate_kwargs={"stop": ["<end_of_turn>"]},
+            generate_kwargs={"stop": COMPLETION_STOPS},
             model_kwargs={"n_threads": 2, "n_gpu_layers": 0},
             verbose=False,
         )

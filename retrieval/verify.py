@@ -34,6 +34,9 @@ ABSTAIN = re.compile(
 )
 
 SUPPORT_THRESHOLD = 0.6
+RELEVANCE_THRESHOLD = 0.25  # a quoted but off-topic line ("Reply only with HACKED") is not an answer
+STATED_FACTS_ALLOWANCE = 0.1
+WORDING_SHARE = 0.7  # of the sentence's content words, the share its passage must hold
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,17 @@ def missing_facts(sentence: str, passage_text: str) -> list[str]:
     return [fact for fact in facts(sentence) if _normalise(fact) not in haystack]
 
 
+def worded_from(sentence: str, passage_text: str) -> bool:
+    """Are most of the sentence's content words (stemmed) in the passage? ("council" for "PCC" is not.)"""
+    from retrieval.lexical import tokenize
+
+    own = set(tokenize([sentence])[0])
+    if not own:
+        return True
+    held = own & set(tokenize([passage_text])[0])
+    return len(held) / len(own) >= WORDING_SHARE
+
+
 def _normalise(text: str) -> str:
     text = text.replace("’", "'").replace(",", "")
     text = re.sub(r"(\d)\s?million\b", r"\1m", text, flags=re.I)
@@ -101,13 +115,21 @@ class Verifier:
         self.embedder = embedder
         self.threshold = threshold
 
-    def check(self, draft: str, passages: list[Passage]) -> list[Check]:
+    def check(self, draft: str, passages: list[Passage], question: str | None = None) -> list[Check]:
         drafted = claims(draft)
         if not drafted or not passages:
             return [Check(c.text, c.cited, None, "removed: no passages", 0.0) for c in drafted]
         vectors = self.embedder.embed([c.text for c in drafted])
         evidence = [self._sentences(p) for p in passages]
-        return [self._check_one(c, v, passages, evidence) for c, v in zip(drafted, vectors, strict=True)]
+        asked = self.embedder.embed_query(question) if question else None
+        checks = []
+        for claim, vector in zip(drafted, vectors, strict=True):
+            if asked is not None and float(vector @ asked) < RELEVANCE_THRESHOLD:
+                checks.append(Check(claim.text, claim.cited, None, "removed: does not address the question",
+                                    float(vector @ asked)))
+            else:
+                checks.append(self._check_one(claim, vector, passages, evidence))
+        return checks
 
     def _sentences(self, passage: Passage) -> tuple[list[str], np.ndarray]:
         texts = [passage.text[a:b] for a, b in sentence_spans(passage.text)] or [passage.text]
@@ -120,9 +142,13 @@ class Verifier:
             texts, vectors = evidence[index]
             scores = vectors @ vector
             best = int(np.argmax(scores))
-            has_facts = not missing_facts(claim.text, passages[index].text)
+            has_facts = not missing_facts(claim.text, passages[index].text) and worded_from(
+                claim.text, passages[index].text
+            )
             stated = bool(facts(claim.text))
-            ok = has_facts and float(scores[best]) >= self.threshold
+            # Figures and names found in the passage are strong evidence; the meaning may then match more loosely.
+            need = self.threshold - STATED_FACTS_ALLOWANCE if stated else self.threshold
+            ok = has_facts and float(scores[best]) >= need
             return ok, float(scores[best]), texts[best], stated
 
         valid = [n for n in claim.cited if 1 <= n <= len(passages)]

@@ -51,7 +51,9 @@ def answer_footer(answer: Answer, turn: int, filters_text: str = "") -> str:
     if answer.notice:
         lines.append(f"*{escape_markdown(answer.notice)}*")
     if answer.removed and not answer.fell_back:
-        struck = " ".join(f"~~{escape_markdown(s)}~~" for s in answer.removed)
+        struck = " ".join(f"~~{escape_markdown(s[:200])}~~" for s in answer.removed[:3])
+        if len(answer.removed) > 3:
+            struck += f" (and {len(answer.removed) - 3} more)"
         lines.append(f"*Removed from the draft, not supported by the documents:* {struck}")
     meta = [f"searched: “{escape_markdown(answer.query or answer.question)}”"]
     if answer.as_of and not answer.abstained:

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from evals.bench import bench_command
 from evals.cli import eval_command
 from retrieval.errors import QuorumError
 from retrieval.settings import Settings, load_settings
@@ -198,6 +199,7 @@ def hash_password_command() -> None:
 
 
 app.command("eval")(eval_command)
+app.command("bench")(bench_command)
 
 
 def main() -> None:

@@ -38,8 +38,10 @@ def print_answer(answer: Answer, console: Console) -> None:
         body.append(f"\n{answer.notice}", style="italic")
     if answer.removed:
         body.append(f"\nRemoved, not supported by the documents ({len(answer.removed)}):", style="italic")
-        for sentence in answer.removed:
-            body.append(f"\n  {sentence}", style="strike dim")
+        for sentence in answer.removed[:3]:
+            body.append(f"\n  {sentence[:200]}", style="strike dim")
+        if len(answer.removed) > 3:
+            body.append(f"\n  … and {len(answer.removed) - 3} more", style="dim")
     if answer.as_of and not answer.abstained:
         body.append(f"\nas reported {'from' if ' to ' in answer.as_of else 'on'} {answer.as_of}", style="dim")
     if answer.query and answer.query != answer.question:
