@@ -187,6 +187,69 @@ def serve(
         raise _fail(error) from None
 
 
+@app.command()
+def timeline(
+    topic: Annotated[str, typer.Argument(help="What to follow through the documents, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    home: HomeOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """What the documents say about a topic, oldest first, each entry quoted and cited."""
+    from retrieval.search import Searcher
+    from retrieval.timeline import timeline as build_timeline
+    from ui.render import print_timeline
+
+    try:
+        entries = build_timeline(topic, Searcher(_settings(home, chroma_url)))
+    except QuorumError as error:
+        raise _fail(error) from None
+    if as_json:
+        payload = {"topic": topic, "entries": [e.to_json(n) for n, e in enumerate(entries, start=1)]}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_timeline(topic, entries, console)
+
+
+@app.command()
+def brief(
+    questions: Annotated[Path, typer.Argument(help="A text file of questions, one a line (follow-ups allowed).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="briefing.docx or briefing.md")],
+    title: Annotated[str, typer.Option(help="The briefing's title.")] = "Briefing",
+    home: HomeOption = None,
+    chroma_url: ChromaOption = None,
+    llm: LLMOption = None,
+) -> None:
+    """Answer a list of questions and write a briefing with numbered references (DOCX or Markdown)."""
+    from retrieval.conversation import Turn, ask as ask_question
+    from retrieval.search import Searcher
+    from ui.briefing import Briefing, to_docx, to_markdown
+
+    if output.suffix.lower() not in (".docx", ".md"):
+        raise _fail(ValueError(f"{output.name}: write a .docx or a .md file"), 2)
+    try:
+        lines = [line.strip() for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as error:
+        raise _fail(ValueError(f"cannot read {questions}: {error}"), 2) from None
+    if not lines:
+        raise _fail(ValueError(f"{questions} has no questions"), 2)
+    briefing = Briefing(title)
+    try:
+        searcher = Searcher(_settings(home, chroma_url, llm=llm))
+        turns: list[Turn] = []
+        for line in lines:
+            answer = ask_question(line, searcher, turns)
+            turns.append(Turn(line, answer.query))
+            briefing.add(answer)
+            errors.print(f"[dim]answered:[/dim] {line}", highlight=False)
+    except QuorumError as error:
+        raise _fail(error) from None
+    if output.suffix.lower() == ".docx":
+        to_docx(briefing, output)
+    else:
+        output.write_text(to_markdown(briefing), encoding="utf-8")
+    console.print(f"{output}: {len(briefing.items)} answers, {len(briefing.references)} references", highlight=False)
+
+
 @app.command("hash-password")
 def hash_password_command() -> None:
     """Print a hash of an admin password, for admin_password_hash in quorum.toml."""

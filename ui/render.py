@@ -63,3 +63,18 @@ def print_answer(answer: Answer, console: Console) -> None:
     if "first_token" in answer.timing_ms:
         timing = f"first token {answer.timing_ms['first_token']:.0f} ms · {timing} · written and verified"
     console.print(Text(timing, style="dim"))
+
+
+def print_timeline(topic: str, entries: list, console: Console) -> None:
+    """Entries oldest first: date, document, and the quoted sentence."""
+    from retrieval.models import long_date
+
+    if not entries:
+        console.print(Text(f"The documents say nothing clear about {topic}.", style="yellow"))
+        return
+    console.print(Text(f"Timeline: {topic}", style="bold"))
+    for n, entry in enumerate(entries, start=1):
+        header = Text(f"{long_date(entry.date) or 'undated'}  ", style="bold cyan")
+        header.append(source_line(n, entry.passage), style="cyan")
+        console.print(header)
+        console.print(Text(f"  “{entry.sentence}”"), "")

@@ -23,7 +23,10 @@ def place(passage: Passage) -> str:
     chunk = passage.chunk
     if chunk.paragraph:
         return f"para {chunk.paragraph}"
-    return chunk.section[:60] if chunk.section and chunk.section != chunk.doc.title else ""
+    if not chunk.section or chunk.section == chunk.doc.title:
+        return ""
+    section = chunk.section.split(" — ")[-1]  # the innermost heading
+    return section if len(section) <= 60 else section[:60].rsplit(" ", 1)[0] + "…"
 
 
 def passage_label(passage: Passage) -> str:

@@ -1,0 +1,115 @@
+"""Governance work: how current the evidence is, disagreements, timelines and briefings."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import docx
+import pytest
+
+from retrieval.answer import answer_question
+from retrieval.conflicts import disagreement, Side, stated_values
+from retrieval.timeline import timeline
+from ui.briefing import Briefing, to_docx, to_markdown
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+VSA = "When did HMICFRS carry out the Victim Service Assessment revisit of West Mercia?"
+BUDGET = "What is the Net Budget Requirement for 2023/24?"
+
+
+def test_an_answer_says_how_current_its_evidence_is(searcher) -> None:
+    answer = answer_question(BUDGET, searcher)
+    assert answer.as_of == "17 November 2023"
+    assert answer.to_json()["as_of"] == "17 November 2023"
+
+
+def test_documents_that_disagree_on_a_date_are_both_cited_with_a_notice(searcher) -> None:
+    answer = answer_question(VSA, searcher)
+    assert "July 2022" in answer.text and "July 2023" in answer.text
+    assert len(answer.conflicts) == 2
+    cited = {c.n: c.passage.chunk.doc.doc_id for c in answer.citations}
+    sides = {cited[c.citations[0]] for c in answer.conflicts}
+    assert sides == {"panel-performance-report-2023-11-17.md", "pcc-letter-home-secretary-2023-12-18.txt"}
+    assert answer.notice.startswith("The documents disagree")
+    assert [c["statement"] for c in answer.to_json()["conflicts"]] == [c.statement for c in answer.conflicts]
+
+
+def test_an_ordinary_answer_reports_no_conflict(searcher) -> None:
+    assert answer_question(BUDGET, searcher).conflicts == []
+
+
+def test_values_from_the_same_document_or_shared_values_are_not_a_conflict() -> None:
+    a = Side("conducted in July 2022", "report", stated_values("conducted in July 2022", "date"), 1)
+    b = Side("the revisit in July 2022", "letter", stated_values("the revisit in July 2022", "date"), 2)
+    c = Side("held in July 2023", "report", stated_values("held in July 2023", "date"), 3)
+    assert disagreement("date", [(a, 1.0, 0.6), (b, 1.0, 0.6)]) is None  # they agree
+    assert disagreement("date", [(a, 1.0, 0.6), (c, 1.0, 0.6)]) is None  # one document
+    assert disagreement("any", [(a, 1.0, 0.6), (b, 1.0, 0.6)]) is None  # not a question about a value
+
+
+def test_a_timeline_runs_from_the_2016_inspection_to_2025_in_date_order(searcher) -> None:
+    entries = timeline("victim service assessment and services to victims", searcher)
+    dates = [e.date for e in entries if e.date]
+    assert dates == sorted(dates)
+    assert dates[0].startswith("2017") and dates[-1].startswith("2025")
+    assert len({e.passage.chunk.doc.doc_id for e in entries}) >= 4
+    for entry in entries:
+        assert entry.sentence in entry.passage.text  # quoted exactly
+
+
+def test_the_timeline_command_prints_json(indexed_home: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "timeline", "vetting", "--json", "--home", str(indexed_home)],
+        capture_output=True, text=True, env=os.environ | {"HF_HUB_OFFLINE": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["topic"] == "vetting" and out["entries"]
+    assert set(out["entries"][0]) >= {"n", "date", "when", "statement", "title", "paragraph", "url"}
+
+
+@pytest.fixture(scope="module")
+def briefing(searcher) -> Briefing:
+    from retrieval.conversation import Turn, ask
+
+    brief = Briefing("Victim services briefing")
+    turns: list[Turn] = []
+    for question in (BUDGET, VSA, "And what did it find?"):
+        answer = ask(question, searcher, turns)
+        turns.append(Turn(question, answer.query))
+        brief.add(answer)
+    return brief
+
+
+def test_a_briefing_numbers_references_once_across_answers(briefing: Briefing) -> None:
+    text = to_markdown(briefing)
+    ids = [p.chunk.chunk_id for p in briefing.references]
+    assert len(ids) == len(set(ids))
+    assert "## References" in text and "1. Police & Crime Plan activity and performance monitoring report" in text
+    assert "para 47" in text and "17 November 2023" in text
+    assert f"[{len(ids) + 1}]" not in text  # no number points past the list
+
+
+def test_a_briefing_docx_holds_its_references_and_renders_cleanly(briefing: Briefing, tmp_path: Path) -> None:
+    path = tmp_path / "briefing.docx"
+    to_docx(briefing, path)
+    paragraphs = [p.text for p in docx.Document(str(path)).paragraphs]
+    assert "References" in paragraphs
+    references = [p for p in paragraphs if p.startswith("[")]
+    assert len(references) == len(briefing.references)
+    assert "West Mercia Police and Crime Panel, 17 November 2023, para 47" in references[0]
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.fail("LibreOffice is missing: apt-get install libreoffice-writer-nogui poppler-utils (.ci/run does this)")
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=180)
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile",
+                    str(tmp_path / "briefing.pdf"), str(ARTIFACTS / "briefing-page-1")], check=True)
+    assert (ARTIFACTS / "briefing-page-1.png").stat().st_size > 10_000

@@ -1,0 +1,91 @@
+"""A briefing to hand on: answers with their citations, one numbered reference list, the date produced.
+
+Each answer's own citation numbers are renumbered into the briefing's
+reference list, so one passage cited by two answers is one reference.
+Written as Markdown or as a Word document (python-docx).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from retrieval.models import Answer, Passage, long_date
+from ui.highlight import safe_url
+from ui.sources import place
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+@dataclass
+class Briefing:
+    title: str = "Briefing"
+    produced: date = field(default_factory=date.today)
+    items: list[tuple[str, str, str]] = field(default_factory=list)  # (question, answer text, notice)
+    references: list[Passage] = field(default_factory=list)
+
+    def add(self, answer: Answer) -> None:
+        """Add an answer, its citation numbers mapped onto the briefing's references."""
+        mapping: dict[int, int] = {}
+        for citation in answer.citations:
+            ids = [p.chunk.chunk_id for p in self.references]
+            if citation.passage.chunk.chunk_id not in ids:
+                self.references.append(citation.passage)
+                ids.append(citation.passage.chunk.chunk_id)
+            mapping[citation.n] = ids.index(citation.passage.chunk.chunk_id) + 1
+        renumber = lambda text: _MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", text)  # noqa: E731
+        text = renumber(answer.text)
+        notice = renumber(answer.notice)
+        if answer.as_of and not answer.abstained:
+            notice = f"{notice} As reported {'from' if ' to ' in answer.as_of else 'on'} {answer.as_of}.".strip()
+        self.items.append((answer.question, text, notice))
+
+
+def reference_line(passage: Passage) -> str:
+    doc = passage.chunk.doc
+    details = [d for d in (doc.organisation, long_date(doc.date), place(passage)) if d]
+    line = doc.title + (" — " + ", ".join(details) if details else "")
+    url = safe_url(doc.url)
+    return f"{line}. {url}" if url else line
+
+
+def to_markdown(briefing: Briefing) -> str:
+    escape = lambda text: re.sub(r"([\\`*_<>#|~])", r"\\\1", text)  # noqa: E731
+    lines = [f"# {escape(briefing.title)}", "", f"*Produced {long_date(briefing.produced.isoformat())} by Quorum.*", ""]
+    for question, text, notice in briefing.items:
+        lines += [f"## {escape(question)}", "", escape(text)]
+        if notice:
+            lines += ["", f"*{escape(notice)}*"]
+        lines.append("")
+    lines += ["## References", ""]
+    lines += [f"{n}. {escape(reference_line(p))}" for n, p in enumerate(briefing.references, start=1)]
+    return "\n".join(lines) + "\n"
+
+
+def to_docx(briefing: Briefing, path: Path) -> None:
+    import docx
+    from docx.shared import Pt, RGBColor
+
+    document = docx.Document()
+    document.core_properties.title = briefing.title
+    document.add_heading(briefing.title, level=0)
+    produced = document.add_paragraph(f"Produced {long_date(briefing.produced.isoformat())} by Quorum.")
+    produced.runs[0].italic = True
+    for question, text, notice in briefing.items:
+        document.add_heading(question, level=2)
+        paragraph = document.add_paragraph()
+        for part in re.split(r"(\[\d+\])", text):
+            run = paragraph.add_run(part)
+            if _MARKER.fullmatch(part):
+                run.font.superscript = True
+                run.font.color.rgb = RGBColor(0x1F, 0x4E, 0x9A)
+        if notice:
+            note = document.add_paragraph().add_run(notice)
+            note.italic = True
+            note.font.size = Pt(9)
+    document.add_heading("References", level=1)
+    for n, passage in enumerate(briefing.references, start=1):
+        document.add_paragraph(f"[{n}] {reference_line(passage)}")
+    document.save(str(path))
