@@ -17,7 +17,7 @@ from retrieval.errors import IndexMissing, QuorumError
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.glossary import expand
 from retrieval.lexical import LexicalIndex, query_terms_text, sync_lexical_index, tokenize, words
-from retrieval.models import Passage
+from retrieval.models import Chunk, Passage
 from retrieval.settings import Settings
 from retrieval.store import Filters, Store, chunk_metadata
 
@@ -115,6 +115,11 @@ class Searcher:
                 rankings += [[c.chunk_id for c, _ in topic_lexical], [i for i, _ in topic_dense]]
                 weights += [self.settings.named_weight] * 2
         chunks = snapshot.by_id
+        pool = list(dict.fromkeys(i for ranking in rankings for i in ranking))
+        when = when_ranking(query, [chunks[i] for i in pool if i in chunks])
+        if when:
+            rankings.append(when)
+            weights.append(self.settings.when_weight)
         lexical_rank = {c.chunk_id: r for r, (c, _) in enumerate(lexical, start=1)}
         dense_rank = {c.chunk_id: r for r, (c, _) in enumerate(dense, start=1)}
         similarity = {c.chunk_id: s for c, s in dense}
@@ -133,6 +138,24 @@ class Searcher:
 
 
 _YEAR = re.compile(r"(?:19|20)\d{2}")
+_RECENT = re.compile(r"\b(?:latest|current(?:ly)?|now|most recent|recent(?:ly)?|newest|up to date|today)\b", re.I)
+_IN_YEAR = re.compile(r"\b(?:in|during|for|of|from)\s+((?:19|20)\d{2})\b", re.I)
+
+
+def when_ranking(query: str, chunks: list[Chunk]) -> list[str]:
+    """Candidates re-ranked by when they were written, for questions that ask about a time.
+
+    "Latest", "current", "now": newest documents first. "In 2016": passages of documents
+    dated that year, or that mention it, first. Otherwise no ranking (an empty list).
+    """
+    year = _IN_YEAR.search(query)
+    if year:
+        wanted = year.group(1)
+        return [c.chunk_id for c in chunks if c.doc.date.startswith(wanted) or wanted in c.text]
+    if _RECENT.search(query):
+        dated = sorted((c for c in chunks if c.doc.date), key=lambda c: c.doc.date, reverse=True)
+        return [c.chunk_id for c in dated]
+    return []
 
 
 def named_document(query: str, lexical: LexicalIndex) -> tuple[str, str] | None:

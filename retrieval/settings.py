@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     dense_weight: float = Field(1.0, ge=0)
     sentence_weight: float = Field(1.5, ge=0)
     named_weight: float = Field(1.0, ge=0, description="Weight of searches within a document the question names.")
+    when_weight: float = Field(1.0, ge=0, description="Weight of the by-date ranking for 'latest' or 'in 2016' questions.")
     max_answer_sentences: int = Field(3, ge=1)
     abstain_below: float = Field(0.35, description="Least score the best sentence needs, else abstain.")
     sentence_scoring: SentenceScoring = Field(default_factory=SentenceScoring)
