@@ -116,6 +116,8 @@ def test_a_typed_question_streams_an_answer_whose_citation_opens_its_passage(des
     assert growth > 3, "the answer should appear progressively"
     reply = page.locator("#q-chat .q-query").last
     expect(reply).to_contain_text("searched:")
+    expect(reply).to_contain_text("as reported on 17 November 2023")
+    expect(page.locator("#q-chat abbr.q-abbr").first).to_have_attribute("title", "Police and Crime Commissioner")
     desktop.shot("desktop-answer.png")
 
     page.locator('#q-chat a.q-cite[href="#q-cite-0-1"]').first.click()

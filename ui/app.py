@@ -168,7 +168,7 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
             return
         answer, filters = outcome
         chat.append({"role": "assistant", "content": ""})
-        steps = list(reply_steps(answer, turn, describe(filters, current_documents())))
+        steps = list(reply_steps(answer, turn, describe(filters, current_documents()), searcher.lexical.glossary))
         for step in steps[-1:] if writing else steps:  # a checked draft replaces the draft at once
             chat[-1] = {"role": "assistant", "content": step}
             yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()

@@ -17,6 +17,7 @@ from ui.highlight import escape, escape_markdown
 from ui.sources import passage_label
 
 _MARKER = re.compile(r"^\[(\d+)\]$")
+_ABBREVIATION = re.compile(r"^([(“\"']?)([A-Z][A-Za-z&/]{1,9}?)(s?[)”\"',.;:]*)$")
 WORDS_PER_STEP = 3
 
 GENERIC_ERROR = "Sorry, something went wrong answering that. Please try again."
@@ -27,14 +28,22 @@ def cite_link(turn: int, citation: Citation) -> str:
     return f'<a class="q-cite" href="#q-cite-{turn}-{citation.n}" title="{label}">[{citation.n}]</a>'
 
 
-def answer_tokens(answer: Answer, turn: int) -> list[str]:
-    """The answer's words, escaped, with each marker [n] as a citation link."""
+def answer_tokens(answer: Answer, turn: int, glossary: dict[str, str] | None = None) -> list[str]:
+    """The answer's words, escaped; each marker [n] a citation link, each defined abbreviation explained on hover."""
     citations = {c.n: c for c in answer.citations}
+    glossary = glossary or {}
     tokens = []
     for word in answer.text.split():
         found = _MARKER.match(word)
+        bare = _ABBREVIATION.match(word)
         if found and int(found.group(1)) in citations:
             tokens.append(cite_link(turn, citations[int(found.group(1))]))
+        elif bare and bare.group(2) in glossary:
+            before, term, after = bare.groups()
+            tokens.append(
+                f'{escape_markdown(before)}<abbr class="q-abbr" title="{escape(glossary[term])}">{escape(term)}</abbr>'
+                f"{escape_markdown(after)}"
+            )
         else:
             tokens.append(escape_markdown(word))
     return tokens
@@ -66,9 +75,11 @@ def answer_footer(answer: Answer, turn: int, filters_text: str = "") -> str:
     return "\n\n".join(lines)
 
 
-def reply_steps(answer: Answer, turn: int, filters_text: str = "") -> Iterator[str]:
+def reply_steps(
+    answer: Answer, turn: int, filters_text: str = "", glossary: dict[str, str] | None = None
+) -> Iterator[str]:
     """The reply as it grows, a few words at a time; the last step is the whole reply."""
-    tokens = answer_tokens(answer, turn)
+    tokens = answer_tokens(answer, turn, glossary)
     for end in range(WORDS_PER_STEP, len(tokens), WORDS_PER_STEP):
         yield " ".join(tokens[:end])
     yield " ".join(tokens) + "\n\n" + answer_footer(answer, turn, filters_text)
