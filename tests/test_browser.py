@@ -220,3 +220,28 @@ def test_hostile_questions_typed_into_the_public_page_show_as_text(browser: Brow
     assert session.dialogs == []
     assert page.locator("#q-chat img[src='x'], #q-chat img[src*='127.0.0.1:9'], #q-chat a[href^='javascript']").count() == 0
     session.close()
+
+
+def test_the_timeline_tab_lists_cited_entries_oldest_first(desktop: Session) -> None:
+    page = desktop.page
+    page.get_by_role("tab", name="Timeline").click()
+    page.locator("#q-topic textarea").fill("victim service assessment and services to victims")
+    page.keyboard.press("Enter")
+    entries = page.locator("#q-timeline li.q-tl-entry")
+    expect(entries.first).to_be_visible()
+    whens = entries.locator(".q-tl-when").all_inner_texts()
+    assert whens[0].endswith("2017") and whens[-1].endswith("2025")
+    desktop.shot("desktop-timeline.png")
+
+
+def test_a_conversation_downloads_as_a_briefing(desktop: Session, tmp_path: Path) -> None:
+    import docx
+
+    desktop.ask("What is the Net Budget Requirement for 2023/24?")
+    desktop.page.wait_for_timeout(3000)  # the briefing file is made just after the answer
+    with desktop.page.expect_download() as download:
+        desktop.page.locator("#q-briefing").click()
+    path = tmp_path / "briefing.docx"
+    download.value.save_as(path)
+    paragraphs = [p.text for p in docx.Document(str(path)).paragraphs]
+    assert "References" in paragraphs and any("para 47" in p for p in paragraphs)

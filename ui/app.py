@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
+from datetime import date
+from pathlib import Path
 import queue
 import threading
 import time
@@ -30,10 +33,14 @@ from retrieval.models import Answer
 from retrieval.search import Searcher
 from retrieval.settings import Settings
 from retrieval.store import Filters, StoredDocument
+from retrieval.timeline import timeline
 from ui.admin import build_admin_tab
+from ui.briefing import Briefing, to_docx
 from ui.api import ask_endpoint
 from ui.auth import admin_check
 from ui.chat import GENERIC_ERROR, draft_message, error_reply, reply_steps
+from ui.timeline import TIMELINE_EMPTY, timeline_html
+from ui.highlight import escape
 from ui.documents import VIEWER_EMPTY, choices, document_html, documents_table
 from ui.export import answer_markdown
 from ui.filters import describe, make_filters, status_line
@@ -182,6 +189,31 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
             answer_markdown(answer),
         )
 
+    def show_timeline(text: str, request: gr.Request) -> str:
+        began = time.perf_counter()
+        client = guard.client(request)
+        try:
+            guard.admit(client, text or "", 0)
+            entries = timeline(text or "", searcher)
+        except Exception as error:
+            if not isinstance(error, QuorumError):
+                log.exception("timeline failed")
+            log_question(client, began, type(error).__name__)
+            return f"<p>{escape(error_reply(error))}</p>"
+        log_question(client, began, "timeline")
+        return timeline_html(text, entries)
+
+    def download_briefing(answers: list[Answer | None]) -> str | None:
+        given = [a for a in answers if a is not None]
+        if not given:
+            return None
+        brief = Briefing("Briefing")
+        for answer in given:
+            brief.add(answer)
+        path = Path(tempfile.mkdtemp(prefix="quorum-briefing-")) / f"briefing-{date.today().isoformat()}.docx"
+        to_docx(brief, path)
+        return str(path)
+
     def show_citation(answers: list[Answer | None], event: gr.EventData) -> tuple[str, str]:
         answer = _answer_at(answers, int(getattr(event, "turn", -1)))
         if answer is None:
@@ -287,6 +319,17 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
                                 elem_id="q-export",
                                 label="Answer and references (Markdown)",
                             )
+                        briefing = gr.DownloadButton(
+                            "Download the conversation as a briefing (.docx)", size="sm", elem_id="q-briefing"
+                        )
+            with gr.Tab("Timeline", id="timeline"):
+                with gr.Row():
+                    topic = gr.Textbox(
+                        placeholder="A topic to follow through the documents, e.g. vetting and counter-corruption",
+                        show_label=False, submit_btn="Show timeline", elem_id="q-topic", scale=4,
+                        max_length=settings.max_question_chars,
+                    )
+                timeline_view = gr.HTML(TIMELINE_EMPTY, elem_id="q-timeline", padding=True)
             with gr.Tab("Documents", id="documents"):
                 table = gr.HTML(documents_table(documents), elem_id="q-documents", padding=True)
                 doc_pick = gr.Dropdown(choices(documents), value=None, label="Read a document", elem_id="q-doc-pick")
@@ -297,10 +340,13 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         ask_inputs = [question, chat, turns, answers, *filter_inputs]
         ask_outputs = [chat, question, turns, answers, sources, export]
         answering = {"concurrency_id": ASK_QUEUE, "concurrency_limit": settings.concurrency}
-        question.submit(respond, ask_inputs, ask_outputs, api_visibility="private", **answering)
+        # The briefing file is made after each answer, so that the download button holds it before a click.
+        question.submit(respond, ask_inputs, ask_outputs, api_visibility="private", **answering).then(
+            download_briefing, answers, briefing, api_visibility="private"
+        )
         chat.example_select(example_text, None, question, api_visibility="private").then(
             respond, ask_inputs, ask_outputs, api_visibility="private", **answering
-        )
+        ).then(download_briefing, answers, briefing, api_visibility="private")
         new_chat.click(new_conversation, None, ask_outputs, api_visibility="private")
         chat.clear(new_conversation, None, ask_outputs, api_visibility="private")
         sources.cite(show_citation, [answers], [sources, export], api_visibility="private")
@@ -310,6 +356,7 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
             [c.change for c in filter_inputs], show_filters, filter_inputs, [filter_status, filter_box],
             api_visibility="private",
         )
+        topic.submit(show_timeline, topic, timeline_view, api_visibility="private", **answering)
         clear_filters.click(lambda: ([], [], "", ""), None, filter_inputs, api_visibility="private")
 
         list_outputs = [type_box, doc_box, doc_pick, table]

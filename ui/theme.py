@@ -132,6 +132,12 @@ table.q-documents td:nth-child(5) { text-align: right; }
   table.q-documents td:nth-child(3) { display: block; }
   table.q-documents td:nth-child(5)::after { content: " passages"; }
 }
+#q-timeline ol.q-timeline { list-style: none; padding-left: 0; }
+#q-timeline .q-tl-entry { border-left: 3px solid var(--color-accent); padding: 0.2rem 0 0.6rem 0.8rem; margin-bottom: 0.4rem; }
+#q-timeline .q-tl-when { font-weight: 600; }
+#q-timeline blockquote { margin: 0.2rem 0; font-style: normal; }
+#q-timeline .q-tl-where { font-size: 0.85em; color: var(--body-text-color-subdued); }
+abbr.q-abbr { text-decoration: underline dotted; cursor: help; }
 """
 
 
