@@ -355,7 +355,10 @@ def test_every_system_reports_every_metric_overall_by_type_and_by_split(
     assert "unanswerable" in report["by_type"]
     for group in [report["systems"], *report["by_type"].values(), *report["by_split"].values()]:
         for name in names:
-            assert set(group[name]) == {"n", *METRIC_KEYS}
+            # conflict_both_cited appears where the group holds conflict items (issue 10's metric)
+            assert set(group[name]) - {"conflict_both_cited"} == {"n", *METRIC_KEYS}
+    assert report["systems"]["quorum"]["conflict_both_cited"] is not None
+    assert "conflict_both_cited" not in report["by_type"]["unanswerable"]["quorum"]
     assert report["by_split"]["dev"]["quorum"]["n"] + report["by_split"]["heldout"]["quorum"]["n"] == 206
 
 
