@@ -118,7 +118,7 @@ def run_system(
         for turn in conversation.turns:
             answer = system.answer(turn.question, history)
             scores.append(score_item(turn, answer))
-            history.append(HistoryTurn(turn.question, answer.query))
+            history.append(HistoryTurn(turn.question, answer.query, answer.cited_ids))
             step()
     return scores
 

@@ -31,6 +31,7 @@ class HistoryTurn:
 
     question: str
     query: str  # what the system searched for that turn
+    cited: tuple[str, ...] = ()  # ids of the passages its answer cited (systems that have ids)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class SystemAnswer:
     removed: int = 0  # of those, how many verification removed
     fell_back: bool = False  # the draft failed verification; the extractive answer was given
     first_token_ms: float | None = None
+    cited_ids: tuple[str, ...] = ()  # ids of the cited passages, for the next turn's history
 
 
 class System(Protocol):
@@ -84,17 +86,20 @@ class QuorumSystem:
         self.searcher = Opened(settings, store=searcher.store, embedder=searcher.embedder, lexical=searcher.lexical)
 
     def answer(self, question: str, history: Sequence[HistoryTurn]) -> SystemAnswer:
-        from retrieval.conversation import Turn, ask
+        from retrieval.conversation import Turn, ask, follows_from
 
+        turns = [Turn(h.question, h.query, h.cited) for h in history]
         began = time.perf_counter()
-        answer = ask(question, self.searcher, [Turn(h.question, h.query) for h in history], k=K)
+        answer = ask(question, self.searcher, turns, k=K)
         latency = (time.perf_counter() - began) * 1000
-        ranked = tuple(p.text for p in self.searcher.search(answer.query, k=K))
+        near = follows_from(question, turns)
+        ranked = tuple(p.text for p in self.searcher.search(answer.query, k=K, near=near))
         citations = tuple(CitedPassage(c.passage.text, tuple(c.sentences)) for c in answer.citations)
         return SystemAnswer(
             answer.text, answer.abstained, citations, ranked, latency, answer.query,
             written=len(answer.checks), removed=len(answer.removed), fell_back=answer.fell_back,
             first_token_ms=answer.timing_ms.get("first_token"),
+            cited_ids=tuple(c.passage.chunk.chunk_id for c in answer.citations),
         )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,6 +157,7 @@ def candidates(
     kind = answer_kind(query)
     periods = _PERIOD.findall(query)
     counted = counted_things(query)
+    named = _rarest(measured_terms(query), searcher)
     own_numbers = sorted(set(re.findall(r"\d[\d,./]*\d|\d", query)), key=len, reverse=True)
     stored = searcher.store.sentence_vectors([p.chunk.chunk_id for p in passages])
     found: list[Candidate] = []
@@ -178,6 +180,8 @@ def candidates(
             fits_kind = kind == "any" or bool(_KIND_NEEDS[kind].search(_without(text, own_numbers)))
             if fits_kind and counted:
                 fits_kind = _counts(_without(text, own_numbers), counted, body | context)
+            if fits_kind and named:
+                fits_kind = named in present  # a figure of what was asked about, not of something else
             found.append(Candidate(index, text, coverage, similarity, fits_kind, fits_period))
     return found
 
@@ -223,6 +227,41 @@ def counted_things(question: str) -> list[str]:
         if lower not in _ADJECTIVES and not lower.isdigit():
             nouns.append(word)
     return [t for w in nouns[-3:] for t in tokenize([w])[0]]
+
+
+_MEASURED = re.compile(
+    r"\b(?:what|which) (?:is|was|were|are|will be) (?:the )?((?:[\w'’/-]+ ){0,5}?)"
+    r"(?:percentage|proportion|share|rate|number|figure|count|level|average|ratio|total|cost|costs|budget|funding"
+    r"|spend|precept|price|amount|sum|value|requirement)\b",
+    re.I,
+)
+
+
+def measured_terms(question: str) -> list[str]:
+    """What a question for a sum or a figure measures: "the victim satisfaction rate" -> victim, satisfaction.
+
+    Empty for other questions, and when the question does not say.
+    """
+    if answer_kind(question) not in ("money", "figure"):
+        return []
+    asked = re.search(r"\bhow (?:much|many)\s+(.*)", question, re.I)
+    phrase: list[str] = []
+    if asked:
+        for word in re.findall(r"[\w'’-]+", asked.group(1))[:5]:
+            if word.lower() in _VERBS or word.lower() in _STOPS:
+                break
+            phrase.append(word)
+    elif measured := _MEASURED.search(question):
+        phrase = measured.group(1).split()
+    return question_terms(" ".join(w for w in phrase if not re.search(r"\d", w)))
+
+
+def _rarest(terms: list[str], searcher: Searcher) -> str | None:
+    """The term that says most precisely what is meant: the one fewest passages hold."""
+    if not terms:
+        return None
+    idf = searcher.lexical.idf(terms)
+    return max(terms, key=lambda t: idf[t])
 
 
 def _counts(text: str, things: list[str], passage_terms: set[str]) -> bool:
@@ -286,8 +325,11 @@ def answer_question(
     k: int | None = None,
     filters: Filters | None = None,
     query: str | None = None,
+    near: Sequence[str] = (),
 ) -> Answer:
     """Answer ``question`` by searching ``query`` (a condensed follow-up) or the question itself.
+
+    ``near``: the passages a follow-up's previous answer cited (see ``Searcher.retrieve``).
 
     A question with several parts is answered part by part; the answer joins
     the parts' sentences, each cited to its own passage.
@@ -297,7 +339,7 @@ def answer_question(
     query = check_question(query) if query else question
     settings = searcher.settings
     k = k or settings.top_k
-    passages, chosen, missing, considered = _gather(question, query, searcher, k, filters)
+    passages, chosen, missing, considered = _gather(question, query, searcher, k, filters, near)
     if missing or not chosen:
         notice = f"No document mentions {', '.join(missing)}." if missing else ""
         timing = {"total": (time.perf_counter() - began) * 1000}
@@ -345,7 +387,7 @@ def _disagreement(
 
 
 def _gather(
-    question: str, query: str, searcher: Searcher, k: int, filters: Filters | None
+    question: str, query: str, searcher: Searcher, k: int, filters: Filters | None, near: Sequence[str]
 ) -> tuple[list[Passage], list[tuple[Passage, Candidate]], list[str], list[tuple[Passage, Candidate]]]:
     """Search each part of the question.
 
@@ -362,7 +404,7 @@ def _gather(
     considered: list[tuple[Passage, Candidate]] = []
     for number, part in enumerate(parts):
         part_query = part if number == 0 else f"{part} {subject}".strip()
-        found = searcher.retrieve(part_query, max(k, CANDIDATE_PASSAGES), filters)
+        found = searcher.retrieve(part_query, max(k, CANDIDATE_PASSAGES), filters, near)
         seen = {p.chunk.chunk_id for p in passages}
         passages.extend(p for p in found.passages if p.chunk.chunk_id not in seen)
         pool = found.passages[:CANDIDATE_PASSAGES]

@@ -32,6 +32,11 @@ _CONTINUING = re.compile(r"^\s*(?:and|but|also|so|what about|how about|and what|
 class Turn:
     question: str
     query: str  # what was searched for this turn
+    cited: tuple[str, ...] = ()  # chunk ids of the passages its answer cited
+
+    @classmethod
+    def of(cls, answer: Answer) -> Turn:
+        return cls(answer.question, answer.query, tuple(c.passage.chunk.chunk_id for c in answer.citations))
 
 
 def needs_context(question: str) -> bool:
@@ -69,6 +74,11 @@ def _key_words(question: str) -> list[str]:
     return [w for w in words if set(question_terms(w)) & keep]
 
 
+def follows_from(question: str, history: list[Turn]) -> tuple[str, ...]:
+    """The passages a follow-up leans on: those the previous answer cited."""
+    return history[-1].cited if history and needs_context(question) else ()
+
+
 def ask(
     question: str,
     searcher: Searcher,
@@ -83,10 +93,14 @@ def ask(
     With a language model configured the answer is written by it and verified
     (``on_token`` sees the draft as it streams); otherwise it is extractive.
     """
-    query = condense(question, history or [])
+    history = history or []
+    query = condense(question, history)
+    near = follows_from(question, history)
     writer = get_writer(searcher.settings)
     if writer is None:
-        return answer_question(question, searcher, k=k, filters=filters, query=query)
+        return answer_question(question, searcher, k=k, filters=filters, query=query, near=near)
     from retrieval.generate import generate_answer
 
-    return generate_answer(question, searcher, writer, k=k, filters=filters, query=query, on_token=on_token)
+    return generate_answer(
+        question, searcher, writer, k=k, filters=filters, query=query, near=near, on_token=on_token
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from retrieval.answer import NO_ANSWER, answer_question
 from retrieval.llm import LLMUnavailable, Writer
@@ -87,11 +87,12 @@ def generate_answer(
     k: int | None = None,
     filters: Filters | None = None,
     query: str | None = None,
+    near: Sequence[str] = (),
     on_token: Callable[[str], None] | None = None,
 ) -> Answer:
     """A written answer whose every shown sentence is supported by the passage it cites."""
     began = time.perf_counter()
-    extractive = answer_question(question, searcher, k=k, filters=filters, query=query)
+    extractive = answer_question(question, searcher, k=k, filters=filters, query=query, near=near)
     if extractive.notice and extractive.abstained:  # the question names what no document mentions
         return extractive
     passages = extractive.passages[: searcher.settings.llm_passages]

@@ -119,6 +119,11 @@ class LexicalIndex:
         return all(pair in self._pairs for pair in itertools.pairwise(seq))
 
     @functools.cached_property
+    def by_position(self) -> dict[tuple[str, int], str]:
+        """Chunk ids by document and place in it, for finding a passage's neighbours."""
+        return {(c.doc.doc_id, c.index): c.chunk_id for c in self.chunks}
+
+    @functools.cached_property
     def glossary(self) -> dict[str, str]:
         """Abbreviations the indexed documents define, with their long forms."""
         return definitions(chunk.text for chunk in self.chunks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 import threading
 import time
 from dataclasses import dataclass
@@ -82,11 +83,20 @@ class Searcher:
             "index": self.lexical.stamp[:12],
         }
 
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
-        return self.retrieve(query, k, filters).passages
+    def search(
+        self, query: str, k: int | None = None, filters: Filters | None = None, near: Sequence[str] = ()
+    ) -> list[Passage]:
+        return self.retrieve(query, k, filters, near).passages
 
-    def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
-        """Fuse three rankings: BM25 over chunks, dense over chunks, dense over sentences."""
+    def retrieve(
+        self, query: str, k: int | None = None, filters: Filters | None = None, near: Sequence[str] = ()
+    ) -> Retrieval:
+        """Fuse three rankings: BM25 over chunks, dense over chunks, dense over sentences.
+
+        ``near``: passages the conversation's last answer cited. A follow-up is
+        usually about the same part of the same document, so candidates close to
+        them form one more ranking.
+        """
         k = k or self.settings.top_k
         n = max(self.settings.candidates, k)
         self.refresh()
@@ -120,6 +130,10 @@ class Searcher:
         if when:
             rankings.append(when)
             weights.append(self.settings.when_weight)
+        close = near_ranking(near, pool, snapshot, filters)
+        if close:
+            rankings.append(close)
+            weights.append(self.settings.near_weight)
         lexical_rank = {c.chunk_id: r for r, (c, _) in enumerate(lexical, start=1)}
         dense_rank = {c.chunk_id: r for r, (c, _) in enumerate(dense, start=1)}
         similarity = {c.chunk_id: s for c, s in dense}
@@ -156,6 +170,38 @@ def when_ranking(query: str, chunks: list[Chunk]) -> list[str]:
         dated = sorted((c for c in chunks if c.doc.date), key=lambda c: c.doc.date, reverse=True)
         return [c.chunk_id for c in dated]
     return []
+
+
+def near_ranking(
+    cited: Sequence[str], pool: list[str], snapshot: LexicalIndex, filters: Filters | None, reach: int = 2
+) -> list[str]:
+    """Candidates from the documents of the ``cited`` passages, closest to them first.
+
+    The cited passages and their neighbours (``reach`` either side) join the
+    candidates, so that "Did he explain why?" can find the sentence after the one
+    just quoted even when its own words match nothing.
+    """
+    chunks = snapshot.by_id
+    places = [(chunks[i].doc.doc_id, chunks[i].index) for i in cited if i in chunks]
+    if not places:
+        return []
+    around = [
+        snapshot.by_position[(doc_id, index + step)]
+        for doc_id, index in places
+        for step in range(-reach, reach + 1)
+        if (doc_id, index + step) in snapshot.by_position
+    ]
+    docs = {doc_id for doc_id, _ in places}
+
+    def distance(chunk_id: str) -> int:
+        chunk = chunks[chunk_id]
+        return min(abs(chunk.index - index) for doc_id, index in places if doc_id == chunk.doc.doc_id)
+
+    found = [
+        i for i in dict.fromkeys([*around, *pool])
+        if i in chunks and chunks[i].doc.doc_id in docs and (filters is None or filters.allows(chunks[i]))
+    ]
+    return sorted(found, key=distance)
 
 
 def named_document(query: str, lexical: LexicalIndex) -> tuple[str, str] | None:

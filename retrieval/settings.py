@@ -52,10 +52,11 @@ class Settings(BaseSettings):
     sentence_weight: float = Field(1.5, ge=0)
     named_weight: float = Field(1.0, ge=0, description="Weight of searches within a document the question names.")
     when_weight: float = Field(1.0, ge=0, description="Weight of the by-date ranking for 'latest' or 'in 2016' questions.")
-    max_answer_sentences: int = Field(3, ge=1)
+    near_weight: float = Field(1.0, ge=0, description="Weight, for a follow-up, of passages near the last answer's.")
+    max_answer_sentences: int = Field(4, ge=1)
     abstain_below: float = Field(0.35, description="Least score the best sentence needs, else abstain.")
     sentence_scoring: SentenceScoring = Field(default_factory=SentenceScoring)
-    keep_ratio: float = Field(0.75, gt=0, le=1, description="Further sentences need this share of the best score.")
+    keep_ratio: float = Field(0.6, gt=0, le=1, description="Further sentences need this share of the best score.")
 
     llm: Literal["none", "local", "ollama", "openai"] = Field("none", description="Who writes answers.")
     llm_model: str = Field("", description="GGUF path (local; default Gemma 3 270M) or model name (ollama, openai).")

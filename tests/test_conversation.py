@@ -1,5 +1,5 @@
-from retrieval.answer import answer_kind, counted_things, question_parts
-from retrieval.conversation import Turn, ask, condense, needs_context
+from retrieval.answer import answer_kind, counted_things, measured_terms, question_parts
+from retrieval.conversation import Turn, ask, condense, follows_from, needs_context
 
 
 def test_a_standalone_question_is_searched_as_it_is() -> None:
@@ -48,7 +48,7 @@ def test_a_three_turn_conversation_keeps_to_its_subject(searcher) -> None:
         "What is the PCC doing about it?",
     ):
         answer = ask(question, searcher, history)
-        history.append(Turn(question, answer.query))
+        history.append(Turn.of(answer))
         answers.append(answer)
     first, second, third = answers
     assert "vetting" in first.text
@@ -62,3 +62,25 @@ def test_a_question_the_documents_cannot_answer_abstains_even_when_its_topic_is_
     assert answer.abstained
     answer = ask("How many adults accessed the sexual assault referral centre in 2022/23?", searcher)
     assert not answer.abstained and "379" in answer.text
+
+
+def test_a_figure_of_something_else_is_not_given_as_the_rate_asked_for(searcher) -> None:
+    assert measured_terms("What was the victim satisfaction rate for domestic abuse victims?") == ["victim", "satisfact"]
+    assert measured_terms("When did the service go live?") == []
+    # The documents give percentages about domestic abuse, but none of satisfaction.
+    answer = ask("What was the victim satisfaction rate for domestic abuse victims in Q2 2023/24?", searcher)
+    assert answer.abstained
+    answer = ask("What is the magistrates' court conviction rate in West Mercia?", searcher)
+    assert not answer.abstained and "85%" in answer.text
+
+
+def test_a_follow_up_searches_next_to_the_passage_just_cited(searcher) -> None:
+    first = ask("What did the December 2023 A&A meeting say about complaints?", searcher)
+    history = [Turn.of(first)]
+    follow_up = "Is that only happening in West Mercia?"
+    query = condense(follow_up, history)
+    near = searcher.search(query, k=5, near=follows_from(follow_up, history))
+    alone = searcher.search(query, k=5)
+    # The answer ("the increase that has been seen nationally") is in the minutes just cited.
+    assert any("nationally" in p.text for p in near)
+    assert not any("nationally" in p.text for p in alone)

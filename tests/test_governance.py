@@ -81,7 +81,7 @@ def briefing(searcher) -> Briefing:
     turns: list[Turn] = []
     for question in (BUDGET, VSA, "And what did it find?"):
         answer = ask(question, searcher, turns)
-        turns.append(Turn(question, answer.query))
+        turns.append(Turn.of(answer))
         brief.add(answer)
     return brief
 

@@ -183,7 +183,7 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         yield (
             chat,
             "",
-            [*turns, Turn(question, answer.query)],
+            [*turns, Turn.of(answer)],
             [*answers, answer],
             sources_html(answer),
             answer_markdown(answer),

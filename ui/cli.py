@@ -159,7 +159,7 @@ def chat(
         if answer.generated or answer.fell_back:
             errors.print()
         print_answer(answer, console)
-        turns.append(Turn(question, answer.query))
+        turns.append(Turn.of(answer))
 
 
 @app.command()
@@ -238,7 +238,7 @@ def brief(
         turns: list[Turn] = []
         for line in lines:
             answer = ask_question(line, searcher, turns)
-            turns.append(Turn(line, answer.query))
+            turns.append(Turn.of(answer))
             briefing.add(answer)
             errors.print(f"[dim]answered:[/dim] {line}", highlight=False)
     except QuorumError as error:
