@@ -57,6 +57,7 @@ class Candidate:
     similarity: float  # cosine with the question
     fits_kind: bool
     fits_period: bool
+    gives_reason: bool = False  # a "why" question, and the sentence says because, due to, result of...
 
     def score(self, weights: SentenceScoring) -> float:
         return (
@@ -64,6 +65,7 @@ class Candidate:
             + weights.similarity * self.similarity
             + weights.rank / (1 + self.passage_index)
             + (weights.kind if self.fits_kind else 0.0)
+            + (weights.reason if self.gives_reason else 0.0)
         )
 
 
@@ -89,6 +91,18 @@ def answer_kind(question: str) -> str:
     if re.search(r"\bwhen\b|\bwhat (?:date|year|month|day)\b|\bhow long\b|\bby what date\b", q):
         return "date"
     return "any"
+
+
+_WHY = re.compile(r"^\s*why\b|\bwhat (?:is|was|were|are) (?:the )?(?:reason|cause)s?\b|\bwhat caused\b|\bhow come\b", re.I)
+_BECAUSE = re.compile(
+    r"\b(?:because|due to|as a result|result of|owing to|caused by|driven by|reflects?|reasons?|attributed to"
+    r"|following|in order to|so that)\b",
+    re.I,
+)
+
+
+def asks_why(question: str) -> bool:
+    return bool(_WHY.search(question))
 
 
 _MONTHS = "January February March April May June July August September October November December".split()
@@ -158,6 +172,7 @@ def candidates(
     periods = _PERIOD.findall(query)
     counted = counted_things(query)
     named = _rarest(measured_terms(query), searcher)
+    why = asks_why(query)
     own_numbers = sorted(set(re.findall(r"\d[\d,./]*\d|\d", query)), key=len, reverse=True)
     stored = searcher.store.sentence_vectors([p.chunk.chunk_id for p in passages])
     found: list[Candidate] = []
@@ -182,7 +197,8 @@ def candidates(
                 fits_kind = _counts(_without(text, own_numbers), counted, body | context)
             if fits_kind and named:
                 fits_kind = named in present  # a figure of what was asked about, not of something else
-            found.append(Candidate(index, text, coverage, similarity, fits_kind, fits_period))
+            reason = why and bool(_BECAUSE.search(text))
+            found.append(Candidate(index, text, coverage, similarity, fits_kind, fits_period, reason))
     return found
 
 

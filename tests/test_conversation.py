@@ -1,4 +1,5 @@
-from retrieval.answer import answer_kind, counted_things, measured_terms, question_parts
+from retrieval.answer import Candidate, answer_kind, asks_why, counted_things, measured_terms, question_parts
+from retrieval.settings import SentenceScoring
 from retrieval.conversation import Turn, ask, condense, follows_from, needs_context
 
 
@@ -84,3 +85,13 @@ def test_a_follow_up_searches_next_to_the_passage_just_cited(searcher) -> None:
     # The answer ("the increase that has been seen nationally") is in the minutes just cited.
     assert any("nationally" in p.text for p in near)
     assert not any("nationally" in p.text for p in alone)
+
+
+def test_a_why_question_prefers_the_sentence_that_gives_a_reason() -> None:
+    assert asks_why("Why has the number of complaints gone up?")
+    assert asks_why("What was the reason for the delay?")
+    assert not asks_why("Who wrote the letter?")
+    weights = SentenceScoring()
+    restates = Candidate(0, "The PCC raised the increase in complaints.", 0.6, 0.6, True, True)
+    explains = Candidate(0, "The increase is the result of better recording.", 0.6, 0.6, True, True, gives_reason=True)
+    assert explains.score(weights) > restates.score(weights)
