@@ -1,36 +1,46 @@
 """`quorum bench`: ingest throughput, query latency, memory and disk as the corpus grows.
 
-    quorum bench [--chunks N ...] [--modes embedded server] [--quick] [--json]
-                 [--seed N] [--embed-sample N] [--workdir DIR]
+    quorum bench [--chunks N ...] [--quick] [--json] [--server] [--modes embedded server]
+                 [--seed N] [--embed-sample N] [--workdir DIR] [--results-dir DIR]
 
 For each corpus size, a seeded synthetic corpus with the shipped one mixed in
 (``evals/synthetic.py``) is written to a temporary folder. Then, for each store
-mode (embedded ``PersistentClient``, or a fresh ``chroma run`` server on a free
-port), two measurements run, each in a child process of its own
-(``python -m evals.bench --one SPEC``) so that memory peaks do not leak from
-one into the next:
+mode (embedded ``PersistentClient``; with ``--server`` also a fresh
+``chroma run`` server on a free loopback port), two measurements run, each in a
+child process of its own (``python -m evals.bench --one SPEC``) so that memory
+peaks do not leak from one into the next:
 
-- **Quorum**: raw embedding first — the texts Quorum's ingest embeds (each
-  chunk's embedding text and each of its sentences) for an evenly spaced sample
-  of the documents, through the same ``Embedder`` and batch size — then
-  ``ingest.pipeline.ingest`` into a fresh data directory, then an unchanged
-  re-ingest, then queries after a warm-up: ``Searcher.retrieve`` (retrieval only)
-  and ``answer_question`` (full answer), on one torch thread as ``quorum eval``
-  measures them.
+- **Quorum**: raw embedding of the texts Quorum's ingest embeds (each chunk's
+  embedding text, then each of its sentences) for a fixed sample of chunks
+  (``--embed-sample``, from documents in a seeded shuffled order), through the
+  same ``Embedder`` and batch size, every other chunk before the ingest and the
+  rest after it (the load of a shared machine drifts); then
+  ``ingest.pipeline.ingest`` into a fresh data directory; an unchanged
+  re-ingest; and queries after a warm-up: ``Searcher.retrieve`` (retrieval
+  only) and ``answer_question`` (full answer), on one torch thread as
+  ``quorum eval`` measures them.
 - **The llama-index default** (``baseline``): raw embedding of its own chunks of
-  the same documents on the same model instance, then
-  ``VectorStoreIndex.from_documents`` over a ``ChromaVectorStore`` with default
-  settings (``SentenceSplitter``: 1024 tokens, 200 overlap) on the same files,
-  loaded and cleaned as Quorum loads them; queries through its retriever (top 5;
-  its "answer" is its top passage, as in ``evals/systems.py``, so its answer
-  latency is its retrieval latency); then a second ``from_documents`` of the
-  unchanged files, which is how it re-ingests (it has no incremental ingest).
+  a sample of the documents on the very model it wraps (half before, half
+  after); ``VectorStoreIndex.from_documents`` over a ``ChromaVectorStore`` with
+  default settings (``SentenceSplitter``: 1024 tokens, 200 overlap) on the same
+  files, loaded and cleaned as Quorum loads them; queries through its retriever
+  (top 5; its "answer" is its top passage, as in ``evals/systems.py``, so its
+  answer latency is its retrieval latency); then a second ``from_documents`` of
+  the unchanged files, which is how it re-ingests (it has no incremental ingest;
+  the second pass embeds and adds every chunk again).
 
 ``known_hit@5`` is the share of the evaluation set's answerable questions whose
-quotes come from the shipped corpus that find a supporting passage in the top 5
-(``evals.metrics.is_relevant``). ``embed_chunks_per_s`` is chunks per second of
-raw embedding (all of a chunk's texts), so ``ingest_ratio`` compares like with
-like; ``embed_chunk_texts_per_s`` leaves the sentences out, to show their cost.
+quotes come from the shipped corpus (141 of them; ``--quick``: 50, evenly
+spread) that find a supporting passage in the top 5
+(``evals.metrics.is_relevant``): the synthetic documents compete for the same
+vocabulary, so this shows whether known answers stay findable as the corpus
+grows. ``embed_chunks_per_s`` is chunks per second of raw embedding (all of a
+chunk's texts), so ``ingest_ratio`` (ingest over raw embedding, the issue's
+physical limit) compares like with like; ``embed_chunk_texts_per_s`` leaves
+the sentences out, to show their cost.
+
+Each run is also written to ``evals/results/bench-<date>-<commit>-<sizes>-<modes>.json``
+(rewritten after each size and mode, so a long run that stops keeps what it measured).
 """
 
 from __future__ import annotations
@@ -39,14 +49,18 @@ import json
 import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -56,10 +70,14 @@ from evals.metrics import is_relevant, percentile
 from retrieval.errors import ConfigError, QuorumError
 
 REPO = Path(__file__).resolve().parents[1]
+RESULTS_DIR = Path(__file__).parent / "results"
+CHROMA = Path(sys.executable).with_name("chroma")
 MODES = ("embedded", "server")
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZE = 1_000
+QUICK_KNOWN = 50  # known questions asked in --quick (all of them otherwise)
 RESULT_MARK = "QUORUM-BENCH-RESULT "
+STEP_MARK = "QUORUM-BENCH-STEP "
 WARM_UP = 3
 K = 5
 
@@ -103,9 +121,23 @@ class Spec:
     folder: str
     home: str
     chroma_url: str | None
-    disk_paths: tuple[str, ...]
     queries: QuerySample
     embed_sample: int  # at most about this many chunks' texts for the raw embedding rate
+    server_path: str | None = None  # the Chroma server's data, for its size on disk
+
+    def disk(self) -> tuple[float, float | None]:
+        """MiB on disk: everything (data directory and server), and the server's part."""
+        server = _disk_mb([Path(self.server_path)]) if self.server_path else None
+        return _disk_mb([Path(self.home)]) + (server or 0.0), server
+
+
+@dataclass(frozen=True)
+class RawEmbedding:
+    """One timed pass of raw embedding over some documents' texts."""
+
+    chunks: int
+    seconds: float  # chunk texts and sentences
+    chunk_texts_seconds: float
 
 
 @dataclass(frozen=True)
@@ -117,15 +149,17 @@ class Measurement:
     sentences: int  # embedded beside the chunks (Quorum; 0 for the baseline)
     ingest_s: float
     reingest_s: float
-    embed_sample_chunks: int
-    embed_s: float  # raw embedding time for the sample: chunk texts and sentences
-    embed_chunk_texts_s: float  # the part for chunk texts
+    raw: tuple[RawEmbedding, RawEmbedding]  # half the sample before the ingest, half after
     retrieval_ms: tuple[float, ...]
     answer_ms: tuple[float, ...]
     known_hits: int
     known_questions: int
     peak_rss_mb: float
     disk_mb: float
+    load_average: tuple[float, float]  # the machine's 1-minute load average, at start and end
+    server_disk_mb: float | None = None
+    ingest_embed_s: float = 0.0  # of ingest_s, spent embedding (Quorum only)
+    ingest_tokenize_s: float = 0.0  # of ingest_s, spent counting word pieces for the chunker (Quorum only)
 
 
 @dataclass(frozen=True)
@@ -149,17 +183,26 @@ class SystemResult:
     reingest_s: float = 0.0
     embed_chunk_texts_per_s: float = 0.0
     embed_sample_chunks: int = 0
+    embed_chunks_per_s_before: float | None = None  # the raw rate before the ingest, and after it
+    embed_chunks_per_s_after: float | None = None
+    ingest_embed_share: float | None = None  # of the first ingest's time, spent embedding (Quorum)
+    ingest_tokenize_share: float | None = None  # spent counting word pieces to chunk (Quorum)
     answer_p50_ms: float = 0.0
     retrieval_queries: int = 0
     answer_queries: int = 0
     known_questions: int = 0
     server_peak_rss_mb: float | None = None
     server_disk_mb: float | None = None
+    load_average: tuple[float, float] = (0.0, 0.0)
 
     @classmethod
-    def of(cls, m: Measurement, mode: str, server_rss_mb: float | None, server_disk_mb: float | None) -> SystemResult:
+    def of(cls, m: Measurement, mode: str, server_rss_mb: float | None) -> SystemResult:
+        before, after = m.raw
+        raw_chunks = before.chunks + after.chunks
+        if not m.chunks or not raw_chunks or m.ingest_s <= 0:
+            raise BenchFailed(f"nothing was measured ({m.chunks} chunks ingested, {raw_chunks} embedded raw)")
         ingest_rate = m.chunks / m.ingest_s
-        embed_rate = m.embed_sample_chunks / m.embed_s
+        embed_rate = raw_chunks / (before.seconds + after.seconds)
         return cls(
             chunks=m.chunks,
             mode=mode,
@@ -177,26 +220,29 @@ class SystemResult:
             sentences=m.sentences,
             ingest_s=m.ingest_s,
             reingest_s=m.reingest_s,
-            embed_chunk_texts_per_s=m.embed_sample_chunks / m.embed_chunk_texts_s,
-            embed_sample_chunks=m.embed_sample_chunks,
+            embed_chunk_texts_per_s=raw_chunks / (before.chunk_texts_seconds + after.chunk_texts_seconds),
+            embed_sample_chunks=raw_chunks,
+            embed_chunks_per_s_before=before.chunks / before.seconds if before.chunks else None,
+            embed_chunks_per_s_after=after.chunks / after.seconds if after.chunks else None,
+            ingest_embed_share=m.ingest_embed_s / m.ingest_s if m.ingest_embed_s else None,
+            ingest_tokenize_share=m.ingest_tokenize_s / m.ingest_s if m.ingest_tokenize_s else None,
             answer_p50_ms=_p(m.answer_ms, 50),
             retrieval_queries=len(m.retrieval_ms),
             answer_queries=len(m.answer_ms),
             known_questions=m.known_questions,
             server_peak_rss_mb=server_rss_mb,
-            server_disk_mb=server_disk_mb,
+            server_disk_mb=m.server_disk_mb,
+            load_average=m.load_average,
         )
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         for item in fields(self):
             value = getattr(self, item.name)
-            if item.name == "server_peak_rss_mb" and value is None:
-                continue
-            if item.name == "server_disk_mb" and value is None:
+            if value is None:  # an extra that does not apply here (the required keys are never None)
                 continue
             key = "known_hit@5" if item.name == "known_hit_at_5" else item.name
-            data[key] = round(value, 4 if abs(value) < 10 else 1) if isinstance(value, float) else value
+            data[key] = _rounded(value)
         return data
 
 
@@ -210,6 +256,14 @@ class BenchResult:
 
     def to_json(self) -> dict[str, Any]:
         return {**self.quorum.to_json(), "target_chunks": self.target_chunks, "baseline": self.baseline.to_json()}
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_rounded(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 4 if abs(value) < 10 else 1)
+    return value
 
 
 def _p(values: Sequence[float], q: float) -> float:
@@ -239,12 +293,14 @@ def known_questions(shipped: Path) -> list[Known]:
 
 
 def query_sample(shipped: Path, seed: int, quick: bool) -> QuerySample:
-    """Quick: 20 known + 10 synthetic questions, 10 answers; full: every known question + 60, 60 answers."""
+    """Every known question and 60 synthetic ones, 60 answers; quick: 50 known, 10 synthetic, 10 answers."""
     from evals.synthetic import synthetic_questions
 
     known = known_questions(shipped)
+    if not known:
+        raise ConfigError(f"no question of the built-in evaluation set is answered by {shipped}")
     if quick:
-        known = _spread(known, 20)
+        known = _spread(known, QUICK_KNOWN)
     synthetic = synthetic_questions(seed, 10 if quick else 60)
     half = 5 if quick else 30
     answers = [k.question for k in _spread(known, half)] + synthetic[:half]
@@ -280,13 +336,15 @@ def run_bench(plan: Plan, on_step: Callable[[str], None] = lambda _: None) -> It
     with _workdir(plan.workdir) as work:
         for size in plan.sizes:
             on_step(f"{size:,} chunks: writing the corpus")
-            corpus = write_corpus(work / f"corpus-{size}", size, plan.seed, plan.shipped)
+            folder = work / f"corpus-{size}"
+            shutil.rmtree(folder, ignore_errors=True)  # a --workdir kept from an earlier run
+            corpus = write_corpus(folder, size, plan.seed, plan.shipped)
             for mode in plan.modes:
-                measured = {}
+                measured: dict[str, SystemResult] = {}
                 for system in ("quorum", "baseline"):
-                    on_step(f"{size:,} chunks, {mode}: {'Quorum' if system == 'quorum' else 'llama-index default'}")
+                    label = f"{size:,} chunks, {mode}, {'Quorum' if system == 'quorum' else 'llama-index default'}"
                     measured[system] = _measure(system, mode, corpus.folder, work / f"{size}-{mode}-{system}",
-                                                sample, plan.embed_sample)
+                                                sample, plan, lambda what, label=label: on_step(f"{label}: {what}"))
                 yield BenchResult(size, measured["quorum"], measured["baseline"])
             shutil.rmtree(corpus.folder, ignore_errors=True)
 
@@ -301,68 +359,123 @@ def _workdir(given: Path | None) -> Iterator[Path]:
         yield Path(name)
 
 
-def _measure(system: str, mode: str, folder: Path, where: Path, sample: QuerySample, embed_sample: int) -> SystemResult:
+def _measure(system: str, mode: str, folder: Path, where: Path, sample: QuerySample, plan: Plan,
+             on_step: Callable[[str], None]) -> SystemResult:
     shutil.rmtree(where, ignore_errors=True)
-    home = where / "home"
-    server = None
-    if mode == "server":
-        server = chroma_server(where / "server")
-        server.start()
-    try:
+    where.mkdir(parents=True)
+    with ChromaServer(where / "server") if mode == "server" else _no_server() as server:
         spec = Spec(
             system=system,
             folder=str(folder),
-            home=str(home),
+            home=str(where / "home"),
             chroma_url=server.url if server else None,
-            disk_paths=(str(home),) + ((str(server.path),) if server else ()),
             queries=sample,
-            embed_sample=embed_sample,
+            embed_sample=plan.embed_sample,
+            server_path=str(server.path) if server else None,
         )
-        measured = _run_child(spec)
-        server_rss = _peak_rss_mb(server.process.pid) if server and server.process else None
-        server_disk = _disk_mb([server.path]) if server else None
-    finally:
-        if server is not None:
-            server.stop()
+        measured = _run_child(spec, on_step)
+        server_rss = server.peak_rss_mb() if server else None
     shutil.rmtree(where, ignore_errors=True)
-    return SystemResult.of(measured, mode, server_rss, server_disk)
+    return SystemResult.of(measured, mode, server_rss)
 
 
-def chroma_server(path: Path) -> Any:
-    """A ``chroma run`` server on a free loopback port: the test suite's helper, reused."""
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    try:
-        from tests.test_server_mode import ChromaServer
-    except ImportError as error:
-        raise ConfigError(
-            f"server mode starts Chroma with tests/test_server_mode.py's helper, which needs the repository "
-            f"checkout and the test extras (pip install -e '.[test]'): {error}"
-        ) from error
-    return ChromaServer(path)
+@contextmanager
+def _no_server() -> Iterator[None]:
+    yield None
 
 
-def _run_child(spec: Spec) -> Measurement:
+class ChromaServer:
+    """``chroma run`` (from the chromadb package) on a free loopback port, its data in ``path``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.log = path.with_name(path.name + ".log")
+        self.url = ""
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ChromaServer:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def start(self, timeout: float = 60.0) -> None:
+        executable = str(CHROMA) if CHROMA.exists() else shutil.which("chroma")
+        if executable is None:
+            raise ConfigError("server mode needs the `chroma` command, which the chromadb package installs")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [executable, "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(port)],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        began = time.monotonic()
+        while time.monotonic() - began < timeout and self.process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        tail = " | ".join(self.log.read_text(errors="replace").strip().splitlines()[-3:])
+        raise BenchFailed(f"the Chroma server did not start within {timeout:.0f}s: {tail or 'no output'}")
+
+    def peak_rss_mb(self) -> float:
+        return _peak_rss_mb(self.process.pid) if self.process else 0.0
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def _run_child(spec: Spec, on_step: Callable[[str], None]) -> Measurement:
+    """Run one measurement in a child process, passing its steps on; its last result line is the answer."""
     env = os.environ | {
         "HF_HUB_OFFLINE": "1",
         "TOKENIZERS_PARALLELISM": "false",
         "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "evals.bench", "--one", json.dumps(asdict(spec))],
-        capture_output=True, text=True, env=env, cwd=REPO,
-    )
-    for line in reversed(done.stdout.splitlines()):
-        if line.startswith(RESULT_MARK) and done.returncode == 0:
+    tail: deque[str] = deque(maxlen=3)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "evals.bench", "--one", json.dumps(asdict(spec))],
+            stdout=out, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+        )
+        assert child.stderr is not None
+        for line in child.stderr:
+            if line.startswith(STEP_MARK):
+                on_step(line[len(STEP_MARK):].strip())
+            elif line.strip():
+                tail.append(line.strip())
+        code = child.wait()
+        out.seek(0)
+        lines = out.read().splitlines()
+    for line in reversed(lines):
+        if line.startswith(RESULT_MARK) and code == 0:
             return _measurement(json.loads(line[len(RESULT_MARK):]))
-    tail = " | ".join(done.stderr.strip().splitlines()[-3:]) or f"exit code {done.returncode}"
-    raise BenchFailed(f"the {spec.system} measurement failed: {tail}")
+    raise BenchFailed(f"the {spec.system} measurement failed: {' | '.join(tail) or f'exit code {code}'}")
 
 
 def _measurement(data: dict[str, Any]) -> Measurement:
-    data["retrieval_ms"] = tuple(data["retrieval_ms"])
-    data["answer_ms"] = tuple(data["answer_ms"])
-    return Measurement(**data)
+    return Measurement(**data | {
+        "raw": tuple(RawEmbedding(**half) for half in data["raw"]),
+        "retrieval_ms": tuple(data["retrieval_ms"]),
+        "answer_ms": tuple(data["answer_ms"]),
+        "load_average": tuple(data["load_average"]),
+    })
 
 
 def _peak_rss_mb(pid: int | None = None) -> float:
@@ -394,6 +507,38 @@ def _disk_mb(paths: Sequence[Path]) -> float:
     return total / 2**20
 
 
+# --- the results file --------------------------------------------------------------------------
+
+
+def _size_label(size: int) -> str:
+    return f"{size // 1000}k" if size >= 1000 and size % 1000 == 0 else str(size)
+
+
+def results_path(plan: Plan, commit: str, day: str, folder: Path | None = None) -> Path:
+    """``bench-<YYYY-MM-DD>-<commit>-<sizes>-<modes>.json``: beside the eval's results, never over them,
+    and a 1k run never overwrites a 10k run of the same commit."""
+    sizes = "-".join(_size_label(size) for size in plan.sizes)
+    return (folder or RESULTS_DIR) / f"bench-{day}-{commit}-{sizes}-{'-'.join(plan.modes)}.json"
+
+
+def write_results(path: Path, plan: Plan, commit: str, started: str, results: Sequence[BenchResult],
+                  complete: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "commit": commit,
+        "date": started,
+        "complete": complete,  # false while running, or when a later size or mode failed
+        "sizes": plan.sizes,
+        "modes": plan.modes,
+        "quick": plan.quick,
+        "seed": plan.seed,
+        "embed_sample": plan.embed_sample,
+        "cpus": os.cpu_count(),
+        "results": [result.to_json() for result in results],
+    }
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 # --- the child: one measurement ----------------------------------------------------------------
 
 
@@ -405,10 +550,31 @@ def _child(spec_json: str) -> None:
         tuple(queries["synthetic"]),
         tuple(queries["answers"]),
     )
-    spec = Spec(**(raw | {"queries": sample, "disk_paths": tuple(raw["disk_paths"])}))
+    spec = Spec(**(raw | {"queries": sample}))
     measure = measure_quorum if spec.system == "quorum" else measure_baseline
-    measured = measure(spec)
+    try:
+        measured = measure(spec)
+    except QuorumError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
     print(RESULT_MARK + json.dumps(asdict(measured)), flush=True)
+
+
+def _step(what: str) -> None:
+    print(STEP_MARK + what, file=sys.stderr, flush=True)
+
+
+def _every_tenth(what: str) -> Callable[[Any], None]:
+    """An ingest progress callback that reports each tenth of the files."""
+    shown = {-1}
+
+    def update(progress: Any) -> None:
+        tenth = progress.done * 10 // max(progress.total, 1)
+        if tenth not in shown and progress.status != "indexing":
+            shown.add(tenth)
+            _step(f"{what} {progress.done:,}/{progress.total:,} files")
+
+    return update
 
 
 def _sample_order(items: Sequence[Any]) -> list[Any]:
@@ -442,33 +608,49 @@ def measure_quorum(spec: Spec) -> Measurement:
     from retrieval.search import Searcher
     from retrieval.settings import load_settings
 
+    load_before = os.getloadavg()[0]
     folder = Path(spec.folder)
     settings = load_settings(home=Path(spec.home), corpus=folder, chroma_url=spec.chroma_url)
+    _step("loading the model")
     embedder = get_embedder(settings.embedding_model)
 
-    # Raw embedding: exactly the texts ingest embeds, for a sample of the documents.
+    # Raw embedding: exactly the texts ingest embeds for a chunk (its text, then its sentences), for a sample.
     sources, _ = discover([folder])
-    sample_docs = []
+    sample: list[tuple[str, list[str]]] = []
     for source in _sample_order(sources):
-        sample_docs.append(prepare(source, settings, embedder))
-        if sum(len(d.chunks) for d in sample_docs) >= spec.embed_sample:
+        doc = prepare(source, settings, embedder)
+        sentences_of: dict[str, list[str]] = {}
+        for sentence in doc.sentences:
+            sentences_of.setdefault(sentence.chunk_id, []).append(sentence.text)
+        sample += [(text, sentences_of.get(chunk.chunk_id, [])) for chunk, text in zip(doc.chunks, doc.chunk_texts)]
+        if len(sample) >= spec.embed_sample:
             break
-    chunk_texts = [t for d in sample_docs for t in d.chunk_texts]
-    sentence_texts = [s.text for d in sample_docs for s in d.sentences]
-    del sample_docs
-    embedder.embed(chunk_texts[: settings.embed_batch_size], batch_size=settings.embed_batch_size)  # warm-up
-    chunk_s, _ = _timed(lambda: embedder.embed(chunk_texts, batch_size=settings.embed_batch_size))
-    sentence_s, _ = _timed(lambda: embedder.embed(sentence_texts, batch_size=settings.embed_batch_size))
+    sample = sample[: spec.embed_sample]
 
-    ingest_s, report = _timed(lambda: ingest([folder], settings, embedder=embedder))
+    def encode(texts: list[str]) -> None:
+        embedder.embed(texts, batch_size=settings.embed_batch_size)
+
+    _step(f"raw embedding of {len(sample):,} chunks' texts, first half")
+    encode([text for text, _ in sample[: settings.embed_batch_size]])  # warm-up
+    before = _embed_raw(encode, sample[::2])
+    clocked = _Clocked(embedder)
+    _step(f"ingesting {len(sources):,} files")
+    ingest_s, report = _timed(lambda: ingest([folder], settings, embedder=clocked,  # type: ignore[arg-type]
+                                             on_progress=_every_tenth("ingested")))
+    embedding_s, counting_s = clocked.embed_s, clocked.count_s
     if report.failed:
-        raise BenchFailed(f"ingest failed for {report.failed[0][1]}")
-    reingest_s, again = _timed(lambda: ingest([folder], settings, embedder=embedder))
+        raise BenchFailed(f"ingest failed for {report.failed[0][0]}: {report.failed[0][1]}")
+    _step("raw embedding, second half")
+    after = _embed_raw(encode, sample[1::2])  # before and after: the machine's load drifts
+    _step("re-ingesting the unchanged files")
+    reingest_s, again = _timed(lambda: ingest([folder], settings, embedder=clocked))  # type: ignore[arg-type]
     if again.changed or again.chunks_embedded:
         raise BenchFailed(f"re-ingesting the unchanged corpus did work: {again.summary()}")
 
+    disk_mb, server_disk_mb = spec.disk()
     searcher = Searcher(settings, embedder=embedder)
     sentences = searcher.store.sentences.count()
+    _step(f"{len(spec.queries.known) + len(spec.queries.synthetic)} retrievals, {len(spec.queries.answers)} answers")
     with _one_torch_thread():
         for question in [k.question for k in spec.queries.known[:WARM_UP]]:
             answer_question(question, searcher)
@@ -488,16 +670,55 @@ def measure_quorum(spec: Spec) -> Measurement:
         sentences=sentences,
         ingest_s=ingest_s,
         reingest_s=reingest_s,
-        embed_sample_chunks=len(chunk_texts),
-        embed_s=chunk_s + sentence_s,
-        embed_chunk_texts_s=chunk_s,
+        raw=(before, after),
         retrieval_ms=tuple(retrieval_ms),
         answer_ms=tuple(answer_ms),
         known_hits=hits,
         known_questions=len(spec.queries.known),
         peak_rss_mb=_peak_rss_mb(),
-        disk_mb=_disk_mb([Path(p) for p in spec.disk_paths]),
+        disk_mb=disk_mb,
+        server_disk_mb=server_disk_mb,
+        load_average=(load_before, os.getloadavg()[0]),
+        ingest_embed_s=embedding_s,
+        ingest_tokenize_s=counting_s,
     )
+
+
+def _embed_raw(encode: Callable[[list[str]], Any], chunks: Sequence[tuple[str, list[str]]]) -> RawEmbedding:
+    """Embed the chunks' texts, then their sentences' texts, timed."""
+    chunk_texts = [text for text, _ in chunks]
+    sentence_texts = [sentence for _, sentences in chunks for sentence in sentences]
+    if not chunk_texts:
+        return RawEmbedding(0, 0.0, 0.0)
+    chunk_s, _ = _timed(lambda: encode(chunk_texts))
+    sentence_s, _ = _timed(lambda: encode(sentence_texts) if sentence_texts else None)
+    return RawEmbedding(len(chunk_texts), chunk_s + sentence_s, chunk_s)
+
+
+class _Clocked:
+    """The embedder, counting the time ingest spends embedding and counting word pieces."""
+
+    def __init__(self, embedder: Any) -> None:
+        self._embedder = embedder
+        self.embed_s = 0.0
+        self.count_s = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._embedder, name)
+
+    def embed(self, texts: list[str], batch_size: int = 64) -> Any:
+        began = time.perf_counter()
+        try:
+            return self._embedder.embed(texts, batch_size=batch_size)
+        finally:
+            self.embed_s += time.perf_counter() - began
+
+    def count_tokens(self, text: str) -> int:
+        began = time.perf_counter()
+        try:
+            return self._embedder.count_tokens(text)
+        finally:
+            self.count_s += time.perf_counter() - began
 
 
 def llama_documents(sources: Sequence[Any]) -> list[Any]:
@@ -526,8 +747,10 @@ def measure_baseline(spec: Spec) -> Measurement:
     from retrieval.embedding import resolve_model_path
     from retrieval.settings import load_settings
 
+    load_before = os.getloadavg()[0]
     folder = Path(spec.folder)
     settings = load_settings(home=Path(spec.home), corpus=folder, chroma_url=spec.chroma_url)
+    _step("loading the model")
     embed_model = HuggingFaceEmbedding(
         model_name=resolve_model_path(settings.embedding_model), device="cpu", show_progress_bar=False
     )
@@ -535,19 +758,22 @@ def measure_baseline(spec: Spec) -> Measurement:
 
     # Raw embedding of its own chunks of a sample of the documents, on the very model it wraps.
     splitter = SentenceSplitter()  # what from_documents uses by default
-    texts: list[str] = []
-    quorum_share = max(1, spec.embed_sample // 8)  # its chunks are about 8 of Quorum's
+    sample: list[tuple[str, list[str]]] = []
+    wanted = max(8, spec.embed_sample // 8)  # its chunks hold about 8 of Quorum's
     for source in _sample_order(sources):
-        document = llama_documents([source])[0]
-        texts += [n.get_content(metadata_mode=MetadataMode.EMBED) for n in splitter.get_nodes_from_documents([document])]
-        if len(texts) >= quorum_share:
+        nodes = splitter.get_nodes_from_documents(llama_documents([source]))
+        sample += [(n.get_content(metadata_mode=MetadataMode.EMBED), []) for n in nodes]
+        if len(sample) >= wanted:
             break
+    sample = sample[:wanted]
     model = embed_model._model  # the SentenceTransformer llama-index calls
-    encode = lambda batch: model.encode(  # noqa: E731
-        batch, batch_size=settings.embed_batch_size, normalize_embeddings=True, show_progress_bar=False
-    )
-    encode(texts[: settings.embed_batch_size])  # warm-up
-    embed_s, _ = _timed(lambda: encode(texts))
+
+    def encode(texts: list[str]) -> None:
+        model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True, show_progress_bar=False)
+
+    _step(f"raw embedding of {len(sample):,} chunks, first half")
+    encode([text for text, _ in sample[: settings.embed_batch_size]])  # warm-up
+    before = _embed_raw(encode, sample[::2])
 
     if spec.chroma_url:
         from urllib.parse import urlparse
@@ -562,10 +788,14 @@ def measure_baseline(spec: Spec) -> Measurement:
     def build() -> Any:
         return VectorStoreIndex.from_documents(llama_documents(sources), storage_context=storage, embed_model=embed_model)
 
+    _step(f"from_documents over {len(sources):,} files")
     ingest_s, index = _timed(build)
+    _step("raw embedding, second half")
+    after = _embed_raw(encode, sample[1::2])
     chunks = collection.count()
-    disk_mb = _disk_mb([Path(p) for p in spec.disk_paths])
+    disk_mb, server_disk_mb = spec.disk()  # before the second from_documents doubles it
     retriever = index.as_retriever(similarity_top_k=K)
+    _step(f"{len(spec.queries.known) + len(spec.queries.synthetic)} retrievals")
     with _one_torch_thread():
         for known in spec.queries.known[:WARM_UP]:
             retriever.retrieve(known.question)
@@ -577,6 +807,7 @@ def measure_baseline(spec: Spec) -> Measurement:
         for question in spec.queries.synthetic:
             seconds, _ = _timed(lambda: retriever.retrieve(question))
             retrieval_ms.append(seconds * 1000)
+    _step("from_documents again over the unchanged files")
     reingest_s, _ = _timed(build)  # llama-index re-embeds and re-adds every chunk
 
     return Measurement(
@@ -585,15 +816,15 @@ def measure_baseline(spec: Spec) -> Measurement:
         sentences=0,
         ingest_s=ingest_s,
         reingest_s=reingest_s,
-        embed_sample_chunks=len(texts),
-        embed_s=embed_s,
-        embed_chunk_texts_s=embed_s,
+        raw=(before, after),
         retrieval_ms=tuple(retrieval_ms),
         answer_ms=tuple(retrieval_ms),  # its answer is its top passage
         known_hits=hits,
         known_questions=len(spec.queries.known),
         peak_rss_mb=_peak_rss_mb(),
         disk_mb=disk_mb,
+        server_disk_mb=server_disk_mb,
+        load_average=(load_before, os.getloadavg()[0]),
     )
 
 
@@ -609,12 +840,12 @@ class Verdict:
 
 
 def verdicts(results: Sequence[BenchResult]) -> list[Verdict]:
-    """Each target, judged on Quorum's numbers (the largest size measured stands in for 100k)."""
+    """Each target, judged on Quorum's numbers; the largest size measured stands in for 100k."""
     if not results:
         return []
     largest = max(r.target_chunks for r in results)
-    found: list[Verdict] = []
     note = "" if largest >= TARGET_SIZE else f" (largest run: {largest:,})"
+    found: list[Verdict] = []
     for r in results:
         q = r.quorum
         where = f"{r.target_chunks:,} {q.mode}"
@@ -633,7 +864,7 @@ def verdicts(results: Sequence[BenchResult]) -> list[Verdict]:
 def print_results(results: Sequence[BenchResult], console: Any) -> None:
     from rich.table import Table
 
-    table = Table(title=f"Scale benchmark ({date.today().isoformat()})", title_justify="left")
+    table = Table(title="Scale benchmark", title_justify="left")
     for name, justify in (
         ("chunks", "right"), ("mode", "left"), ("system", "left"), ("ingest c/s", "right"),
         ("raw embed c/s", "right"), ("ratio", "right"), ("retr p50", "right"), ("retr p95", "right"),
@@ -652,15 +883,21 @@ def print_results(results: Sequence[BenchResult], console: Any) -> None:
             )
     console.print(table)
     console.print(
-        "c/s: chunks per second (each system's own chunks). raw embed: the same model on the same texts, "
-        "Quorum's chunk and sentence texts. RSS: app process (+ Chroma server).",
+        "c/s: chunks per second, each system its own chunks. raw embed: the same model on the same texts "
+        "(Quorum: chunk and sentence texts). ratio: ingest over raw embed. re-ingest: unchanged re-ingest time "
+        "over first ingest time. RSS: app process (+ Chroma server).",
         style="dim",
     )
     for r in results:
-        q = r.quorum
+        q, b = r.quorum, r.baseline
         console.print(
-            f"{q.chunks:,} chunks, {q.mode}: Quorum also embeds {q.sentences:,} sentences; its chunk texts alone "
-            f"embed at {q.embed_chunk_texts_per_s:.1f} c/s raw (with sentences {q.embed_chunks_per_s:.1f}).",
+            f"{q.chunks:,} chunks, {q.mode}: Quorum embeds {q.sentences:,} sentences beside its chunks; chunk texts "
+            f"alone embed at {q.embed_chunk_texts_per_s:.1f} c/s raw. Raw rate before/after the ingest "
+            f"{_maybe(q.embed_chunks_per_s_before)}/{_maybe(q.embed_chunks_per_s_after)} c/s "
+            f"(llama-index {_maybe(b.embed_chunks_per_s_before)}/{_maybe(b.embed_chunks_per_s_after)}); "
+            f"embedding {_maybe(q.ingest_embed_share, '{:.0%}')} and word-piece counting "
+            f"{_maybe(q.ingest_tokenize_share, '{:.0%}')} of ingest; "
+            f"load average {q.load_average[0]:.1f} → {q.load_average[1]:.1f}.",
             style="dim", highlight=False,
         )
     checks = Table(title="Targets", title_justify="left")
@@ -669,6 +906,10 @@ def print_results(results: Sequence[BenchResult], console: Any) -> None:
     for v in verdicts(results):
         checks.add_row(v.target, v.where, v.value, "[green]yes[/green]" if v.met else "[red]no[/red]")
     console.print(checks)
+
+
+def _maybe(value: float | None, form: str = "{:.1f}") -> str:
+    return "-" if value is None else form.format(value)
 
 
 # --- the command -------------------------------------------------------------------------------
@@ -687,25 +928,46 @@ def parse_sizes_and_modes(values: Sequence[str]) -> tuple[list[int], list[str]]:
             try:
                 size = int(float(token.removesuffix("k")) * scale)
             except ValueError:
-                raise ConfigError(f"{token!r} is neither a corpus size (1000, 10k) nor a mode ({', '.join(MODES)})") from None
+                raise ConfigError(
+                    f"{token!r} is neither a corpus size (1000, 10k) nor a mode ({', '.join(MODES)})"
+                ) from None
             if size < 1:
                 raise ConfigError(f"corpus size {token!r} must be at least 1 chunk")
             sizes.append(size)
     return list(dict.fromkeys(sizes)), list(dict.fromkeys(modes))
 
 
+def plan_of(values: Sequence[str], *, server: bool, quick: bool, seed: int = 0, embed_sample: int | None = None,
+            workdir: Path | None = None) -> Plan:
+    """The run the command line asks for: embedded mode unless ``--server`` or ``--modes`` say otherwise."""
+    sizes, named = parse_sizes_and_modes(values)
+    wanted = set(named or ["embedded"]) | ({"server"} if server else set())
+    return Plan(
+        sizes=sizes or ([QUICK_SIZE] if quick else list(FULL_SIZES)),
+        modes=[m for m in MODES if m in wanted],
+        quick=quick,
+        seed=seed,
+        embed_sample=embed_sample or (300 if quick else 2_000),
+        workdir=workdir,
+    )
+
+
 def bench_command(
-    more: Annotated[list[str] | None, typer.Argument(hidden=True, metavar="")] = None,
+    more: Annotated[list[str] | None, typer.Argument(hidden=True, metavar="SIZE|MODE")] = None,
     chunks: Annotated[
         list[str] | None,
-        typer.Option("--chunks", help="Corpus sizes in chunks: --chunks 1000 10000 100000 (default those three; "
-                                      "--quick: 1000)."),
+        typer.Option("--chunks", help="Corpus sizes in chunks: --chunks 1000 10000 (or 1k,10k). Default 1k, 10k "
+                                      "and 100k; --quick: 1k."),
     ] = None,
+    server: Annotated[
+        bool, typer.Option("--server", help="Also measure against a Chroma server (`chroma run`, started here).")
+    ] = False,
     modes: Annotated[
-        list[str] | None, typer.Option("--modes", help="Store modes: --modes embedded server (default both).")
+        list[str] | None,
+        typer.Option("--modes", help="Store modes to measure: --modes embedded server (default: embedded)."),
     ] = None,
     quick: Annotated[
-        bool, typer.Option("--quick", help="1000 chunks, both modes, a small query sample: the CI run.")
+        bool, typer.Option("--quick", help="1k chunks, a small query and raw-embedding sample: the CI run.")
     ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object per corpus size and store mode, one per line.")
@@ -720,34 +982,37 @@ def bench_command(
         Path | None,
         typer.Option("--workdir", help="Folder for corpora and stores (default: a temporary one, removed after)."),
     ] = None,
+    results_dir: Annotated[
+        Path | None, typer.Option("--results-dir", help="Where the results file goes (default evals/results).")
+    ] = None,
 ) -> None:
-    """Scale benchmark: ingest throughput, query latency, memory and disk, at 1k to 100k chunks, against llama-index."""
+    """Scale benchmark: ingest throughput, query latency, memory and disk as the corpus grows, against llama-index."""
     from rich.console import Console
+
+    from evals.runner import current_commit
 
     errors = Console(stderr=True)
     console = Console() if sys.stdout.isatty() else Console(width=180)
+    results: list[BenchResult] = []
     try:
-        sizes, named_modes = parse_sizes_and_modes([*(chunks or []), *(modes or []), *(more or [])])
-        plan = Plan(
-            sizes=sizes or ([QUICK_SIZE] if quick else list(FULL_SIZES)),
-            modes=[m for m in MODES if m in named_modes] or list(MODES),
-            quick=quick,
-            seed=seed,
-            embed_sample=embed_sample or (300 if quick else 2_000),
-            workdir=workdir,
-        )
+        plan = plan_of([*(chunks or []), *(modes or []), *(more or [])], server=server, quick=quick, seed=seed,
+                       embed_sample=embed_sample, workdir=workdir)
+        commit, started = current_commit(), datetime.now().astimezone()
+        path = results_path(plan, commit, started.date().isoformat(), results_dir)
         began = time.perf_counter()
-        results = []
 
         def step(what: str) -> None:
-            errors.print(f"[dim]{time.perf_counter() - began:7.0f}s[/dim] {what}", highlight=False)
+            errors.print(f"[dim]{time.perf_counter() - began:7.0f}s[/dim] {what}", highlight=False, soft_wrap=True)
 
+        step(f"sizes {', '.join(f'{s:,}' for s in plan.sizes)}; modes {', '.join(plan.modes)}; results to {path}")
         for result in run_bench(plan, step):
             results.append(result)
+            write_results(path, plan, commit, started.isoformat(timespec="seconds"), results, complete=False)
             if as_json:
                 sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
                 sys.stdout.flush()
-        step("done")
+        write_results(path, plan, commit, started.isoformat(timespec="seconds"), results, complete=True)
+        step(f"done; written to {path}")
     except QuorumError as error:
         errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
