@@ -44,6 +44,13 @@ _KIND_NEEDS = {
         r"|\b(?:19|20)\d{2}\b|\bQ[1-4]\b|\b\d+\s+(?:days?|weeks?|months?|years?)\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b"
     ),
 }
+# Numbers that name rather than count: "Grade 2 and 3", "Quarter 2", "AFI 4", "Safer Streets Five", the 999 line.
+_LABEL = re.compile(
+    r"\b(?:grade|quarter|tier|phase|level|stage|section|priority|schedule|part|op|operation|afi|recommendation"
+    r"|paragraph|appendix|annex|item|streets|round)\s+(?:\d{1,3}|one|two|three|four|five|six)\b"
+    r"(?:\s*(?:,|and|or|&)\s*\d{1,3}\b)*|\bQ[1-4]\b|\b(?:to|via|on|ring|dial)\s+(?:999|101)\b|\b(?:999|101)(?=\s+(?:and\s+(?:999|101)\s+)?(?:calls?|callers?|lines?|services?|numbers?))",
+    re.I,
+)
 _PERIOD = re.compile(r"\b(?:19|20)\d{2}(?:/\d{2})?\b")
 
 
@@ -192,9 +199,12 @@ def candidates(
                 for t, weight in idf.items()
             ) / total
             similarity = float(np.dot(query_vector, vectors[(start, end)]))
-            fits_kind = kind == "any" or bool(_KIND_NEEDS[kind].search(_without(text, own_numbers)))
+            plain = _without(text, own_numbers)
+            if kind == "figure":
+                plain = _LABEL.sub(" ", plain)
+            fits_kind = kind == "any" or bool(_KIND_NEEDS[kind].search(plain))
             if fits_kind and counted:
-                fits_kind = _counts(_without(text, own_numbers), counted, body | context)
+                fits_kind = _counts(plain, counted, body | context)
             if fits_kind and named:
                 fits_kind = named in present  # a figure of what was asked about, not of something else
             reason = why and bool(_BECAUSE.search(text))
@@ -269,6 +279,10 @@ def measured_terms(question: str) -> list[str]:
             phrase.append(word)
     elif measured := _MEASURED.search(question):
         phrase = measured.group(1).split()
+        for word in re.findall(r"[\w'’-]+", question[measured.end():])[:4]:  # "the average Grade 1 response time"
+            if word.lower() in _VERBS or word.lower() in _STOPS:
+                break
+            phrase.append(word)
     return question_terms(" ".join(w for w in phrase if not re.search(r"\d", w)))
 
 

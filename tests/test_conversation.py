@@ -95,3 +95,12 @@ def test_a_why_question_prefers_the_sentence_that_gives_a_reason() -> None:
     restates = Candidate(0, "The PCC raised the increase in complaints.", 0.6, 0.6, True, True)
     explains = Candidate(0, "The increase is the result of better recording.", 0.6, 0.6, True, True, gives_reason=True)
     assert explains.score(weights) > restates.score(weights)
+
+
+def test_numbers_that_name_things_do_not_answer_how_many(searcher) -> None:
+    # "999 and 101 calls", "Grade 1 and Grade 2 incidents": the documents name the lines and grades, never a count.
+    assert ask("How many 999 calls did West Mercia Police receive in Quarter 2 2023/24?", searcher).abstained
+    assert measured_terms("What is the average Grade 1 response time since the change?") == ["grade", "respons", "time"]
+    assert ask("What is the average Grade 1 response time since the new incident grading structure?", searcher).abstained
+    answer = ask("How many children did the DRIVE programme work with in Herefordshire and Worcestershire?", searcher)
+    assert not answer.abstained
