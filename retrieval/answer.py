@@ -25,6 +25,7 @@ from retrieval.errors import InvalidQuestion
 from retrieval.lexical import question_terms, tokenize
 from retrieval.conflicts import Side, disagreement, stated_values
 from retrieval.models import Answer, Citation, Conflict, Passage, long_date
+from retrieval.relative_dates import RELATIVE
 from retrieval.search import Searcher
 from retrieval.sentences import sentence_spans
 from retrieval.settings import SentenceScoring, Settings
@@ -42,6 +43,7 @@ _KIND_NEEDS = {
     "date": re.compile(
         r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
         r"|\b(?:19|20)\d{2}\b|\bQ[1-4]\b|\b\d+\s+(?:days?|weeks?|months?|years?)\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b"
+        rf"|(?i:{RELATIVE.pattern})",  # "last month": the document’s date says which
     ),
 }
 # Numbers that name rather than count: "Grade 2 and 3", "Quarter 2", "AFI 4", "Safer Streets Five", the 999 line.

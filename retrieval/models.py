@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from retrieval.relative_dates import RelativeDate, relative_dates
+
 
 @dataclass(frozen=True)
 class DocumentInfo:
@@ -138,6 +140,18 @@ class Answer:
         return first if first == last else f"{first} to {last}"
 
     @property
+    def reported(self) -> str:
+        """ "as reported on 17 November 2023" (or "from ... to ..."); "" without dated evidence."""
+        if not self.as_of or self.abstained:
+            return ""
+        return f"as reported {'from' if ' to ' in self.as_of else 'on'} {self.as_of}"
+
+    @property
+    def relative_dates(self) -> list[RelativeDate]:
+        """What "last month", "this quarter" in the cited sentences meant when each document was written."""
+        return [] if self.abstained else relative_dates(self.citations)
+
+    @property
     def removed(self) -> list[str]:
         return [c.text for c in self.checks if c.n is None]
 
@@ -160,6 +174,7 @@ class Answer:
             "removed": self.removed,
             "conflicts": [c.to_json() for c in self.conflicts],
             "as_of": self.as_of or None,
+            "relative_dates": [r.to_json() for r in self.relative_dates],
         }
 
 

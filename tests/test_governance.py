@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import docx
@@ -14,8 +15,10 @@ import pytest
 
 from retrieval.answer import answer_question
 from retrieval.conflicts import disagreement, Side, stated_values
+from retrieval.relative_dates import meaning
 from retrieval.timeline import timeline
 from ui.briefing import Briefing, to_docx, to_markdown
+from ui.export import answer_markdown as to_markdown_answer
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 VSA = "When did HMICFRS carry out the Victim Service Assessment revisit of West Mercia?"
@@ -26,6 +29,33 @@ def test_an_answer_says_how_current_its_evidence_is(searcher) -> None:
     answer = answer_question(BUDGET, searcher)
     assert answer.as_of == "17 November 2023"
     assert answer.to_json()["as_of"] == "17 November 2023"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "written", "passage", "meant"),
+    [
+        ("last month", "2023-11-17", "", "October 2023"),
+        ("last year", "2017-03-02", "", "2016"),
+        ("this quarter", "2023-11-17", "", "Quarter 3 of 2023/24 (October to December 2023)"),
+        ("this quarter", "2023-11-17", "During Quarter 2 the team met", "Quarter 2 of 2023/24 (July to September 2023)"),
+        ("next quarter", "2024-02-01", "", "Quarter 1 of 2024/25 (April to June 2024)"),
+        ("last financial year", "2024-05-10", "", "2023/24 (April 2023 to March 2024)"),
+        ("last week", "2023-11-17", "", "the week beginning 6 November 2023"),
+        ("the report", "2023-11-17", "", None),
+    ],
+)
+def test_relative_dates_are_read_against_the_documents_own_date(phrase, written, passage, meant) -> None:
+    assert meaning(phrase, date.fromisoformat(written), passage) == meant
+
+
+def test_an_answer_says_what_last_year_meant_when_the_report_was_published(searcher) -> None:
+    # The PEEL 2016 page is dated 2 March 2017: its "last year's assessment" was published in 2016.
+    answer = answer_question("How did the 2016 effectiveness inspection compare with the year before?", searcher)
+    assert "last year’s assessment" in answer.text  # the quote itself is never changed
+    (relative,) = [r for r in answer.relative_dates if r.phrase.lower() == "last year"]
+    assert (relative.meaning, relative.written) == ("2016", "2 March 2017")
+    assert answer.to_json()["relative_dates"][0]["meaning"] == "2016"
+    assert "means 2016 (the document is dated 2 March 2017)" in to_markdown_answer(answer)
 
 
 def test_documents_that_disagree_on_a_date_are_both_cited_with_a_notice(searcher) -> None:

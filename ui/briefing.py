@@ -37,9 +37,10 @@ class Briefing:
             mapping[citation.n] = ids.index(citation.passage.chunk.chunk_id) + 1
         renumber = lambda text: _MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", text)  # noqa: E731
         text = renumber(answer.text)
-        notice = renumber(answer.notice)
-        if answer.as_of and not answer.abstained:
-            notice = f"{notice} As reported {'from' if ' to ' in answer.as_of else 'on'} {answer.as_of}.".strip()
+        notes = [answer.notice, *(r.describe() for r in answer.relative_dates)]
+        if answer.reported:
+            notes.append(f"{answer.reported[:1].upper() + answer.reported[1:]}.")
+        notice = renumber(" ".join(n for n in notes if n))
         self.items.append((answer.question, text, notice))
 
 

@@ -65,8 +65,10 @@ def answer_footer(answer: Answer, turn: int, filters_text: str = "") -> str:
             struck += f" (and {len(answer.removed) - 3} more)"
         lines.append(f"*Removed from the draft, not supported by the documents:* {struck}")
     meta = [f"searched: “{escape_markdown(answer.query or answer.question)}”"]
-    if answer.as_of and not answer.abstained:
-        meta.insert(0, f"as reported {'on' if ' to ' not in answer.as_of else 'from'} {escape_markdown(answer.as_of)}")
+    if answer.reported:
+        meta.insert(0, escape_markdown(answer.reported))
+    if answer.relative_dates:
+        lines.append(f'<small class="q-dates">{escape_markdown(" ".join(r.describe() for r in answer.relative_dates))}</small>')
     if filters_text:
         meta.append(escape_markdown(filters_text))
     label = "closest passages" if answer.abstained else "sources"

@@ -41,8 +41,9 @@ def answer_markdown(answer: Answer | None) -> str:
     lines = [f"**Q:** {_plain(answer.question)}", "", _answer_text(answer.text)]
     if answer.notice:
         lines += ["", f"*{_plain(answer.notice)}*"]
-    if answer.as_of and not answer.abstained:
-        lines += ["", f"*As reported {'from' if ' to ' in answer.as_of else 'on'} {_plain(answer.as_of)}.*"]
+    if answer.reported:
+        lines += ["", f"*{_plain(answer.reported[:1].upper() + answer.reported[1:])}.*"]
+    lines += [line for relative in answer.relative_dates for line in ("", f"*{_plain(relative.describe())}*")]
     if answer.query and answer.query != answer.question:
         lines += ["", f"*Searched: {_plain(answer.query)}*"]
     if answer.citations:

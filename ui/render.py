@@ -42,8 +42,10 @@ def print_answer(answer: Answer, console: Console) -> None:
             body.append(f"\n  {sentence[:200]}", style="strike dim")
         if len(answer.removed) > 3:
             body.append(f"\n  … and {len(answer.removed) - 3} more", style="dim")
-    if answer.as_of and not answer.abstained:
-        body.append(f"\nas reported {'from' if ' to ' in answer.as_of else 'on'} {answer.as_of}", style="dim")
+    if answer.reported:
+        body.append(f"\n{answer.reported}", style="dim")
+    for relative in answer.relative_dates:
+        body.append(f"\n{relative.describe()}", style="dim")
     if answer.query and answer.query != answer.question:
         body.append(f"\nsearched: {answer.query}", style="dim italic")
     console.print(Panel(body, title="Answer", border_style=style, title_align="left"))
