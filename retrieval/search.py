@@ -102,7 +102,9 @@ class Searcher:
         self.refresh()
         snapshot = self.lexical
         vector = self.embedder.embed_query(query)
-        lexical = snapshot.search(query_terms_text(expand(query, snapshot.rare_glossary)), n, filters)
+        # "latest", "current": a ranking by date below, not words to match ("the latest survey" is any survey).
+        wording = _RECENT.sub(" ", query) if _RECENT.search(query) else query
+        lexical = snapshot.search(query_terms_text(expand(wording, snapshot.rare_glossary)), n, filters)
         dense = [(c, s) for c, s in self.store.dense_search(vector, n, filters) if c.chunk_id in snapshot.by_id]
         by_sentence = [
             (i, s) for i, s in self.store.dense_sentence_search(vector, 2 * n, filters) if i in snapshot.by_id
@@ -156,12 +158,36 @@ _RECENT = re.compile(r"\b(?:latest|current(?:ly)?|now|most recent|recent(?:ly)?|
 _IN_YEAR = re.compile(r"\b(?:in|during|for|of|from)\s+((?:19|20)\d{2})\b", re.I)
 
 
+_FINANCIAL_YEAR = re.compile(r"\b((?:19|20)\d{2})[/-](\d{2})\b")
+_QUARTER = re.compile(r"\b(?:Q|Quarter\s+)([1-4])\b", re.I)
+
+
+def _in_period(chunk: Chunk, year: re.Match[str] | None, quarter: re.Match[str] | None) -> bool:
+    """Does the passage speak for the financial year and quarter asked about ("Q2 2023/24")?
+
+    It does when it names them, or (for the year) when its document was written in that year.
+    """
+    if quarter and not re.search(rf"\b(?:Q|Quarter\s+){quarter.group(1)}\b", chunk.text, re.I):
+        return False
+    if not year:
+        return True
+    start = int(year.group(1))
+    named = re.search(rf"\b(?:{start}|{start % 100:02d})[/-]{year.group(2)}\b", chunk.text)
+    written = f"{start}-04-01" <= chunk.doc.date < f"{start + 1}-04-01"
+    return bool(named or written)
+
+
 def when_ranking(query: str, chunks: list[Chunk]) -> list[str]:
     """Candidates re-ranked by when they were written, for questions that ask about a time.
 
     "Latest", "current", "now": newest documents first. "In 2016": passages of documents
-    dated that year, or that mention it, first. Otherwise no ranking (an empty list).
+    dated that year, or that mention it, first. "Q2 2023/24", "in 2023/24": passages that
+    name the period, or (for a year) of documents written in it. Otherwise no ranking.
     """
+    period = _FINANCIAL_YEAR.search(query)
+    quarter = _QUARTER.search(query)
+    if period or quarter:
+        return [c.chunk_id for c in chunks if _in_period(c, period, quarter)]
     year = _IN_YEAR.search(query)
     if year:
         wanted = year.group(1)

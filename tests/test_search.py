@@ -23,3 +23,35 @@ def test_a_question_naming_a_document_by_year_is_searched_within_it(searcher) ->
     doc_id, topic = named_document("What did the 2016 PEEL inspection find about preventing crime?", searcher.lexical)
     assert doc_id == "hmic-peel-2016-effectiveness.txt" and topic == "preventing crime"
     assert named_document("What did the inspection find about preventing crime?", searcher.lexical) is None
+
+
+def _dated_chunk(chunk_id: str, date: str, text: str):
+    from retrieval.models import Chunk, DocumentInfo
+
+    return Chunk(chunk_id, DocumentInfo(chunk_id, chunk_id, "report", date=date), text, 0, len(text), 0)
+
+
+def test_time_words_in_a_question_rank_passages_by_when_they_speak_for() -> None:
+    from retrieval.search import when_ranking
+
+    old = _dated_chunk("old", "2016-03-02", "Crime prevention requires improvement.")
+    q2 = _dated_chunk("q2", "2023-11-17", "During Quarter 2 the DRIVE programme worked with 133 children.")
+    q3 = _dated_chunk("q3", "2023-12-11", "In Q3 the meeting discussed complaints.")
+    new = _dated_chunk("new", "2025-05-14", "Crime prevention is adequate.")
+    chunks = [old, q2, q3, new]
+    assert when_ranking("What is the latest view on crime prevention?", chunks)[0] == "new"
+    assert when_ranking("What did inspectors say in 2016?", chunks) == ["old"]
+    assert when_ranking("How many children in Q2 2023/24?", chunks) == ["q2"]
+    assert when_ranking("What happened in 2023/24?", chunks) == ["q2", "q3"]
+    assert when_ranking("What did the inspectors say about crime prevention?", chunks) == []
+
+
+def test_asking_for_the_position_now_moves_the_newest_document_up(searcher) -> None:
+    def newest(question: str) -> list[int]:
+        return [i for i, p in enumerate(searcher.search(question, k=10)) if p.chunk.doc.date.startswith("2025")]
+
+    assert newest("How is West Mercia Police graded now?")[0] == 0
+    assert newest("How is West Mercia Police graded now?")[0] < newest("How is West Mercia Police graded?")[0]
+    assert len(newest("What is the latest inspection grading of West Mercia Police?")) > len(
+        newest("What is the inspection grading of West Mercia Police?")
+    )
