@@ -2,6 +2,7 @@
 
     quorum bench [--chunks N ...] [--quick] [--json] [--server] [--modes embedded server]
                  [--seed N] [--embed-sample N] [--workdir DIR] [--results-dir DIR]
+                 [--llm none|local|ollama|openai [--llm-only] [--llm-questions N]]
 
 For each corpus size, a seeded synthetic corpus with the shipped one mixed in
 (``evals/synthetic.py``) is written to a temporary folder. Then, for each store
@@ -39,7 +40,15 @@ chunk's texts), so ``ingest_ratio`` (ingest over raw embedding, the issue's
 physical limit) compares like with like; ``embed_chunk_texts_per_s`` leaves
 the sentences out, to show their cost.
 
-Each run is also written to ``evals/results/bench-<date>-<commit>-<sizes>-<modes>.json``
+With ``--llm`` (after the sizes; alone with ``--llm-only``), one more child
+process ingests the shipped corpus, loads the model once (``retrieval.llm.get_writer``,
+timed), and answers known questions (20; ``--quick``: 5) each twice in turn:
+extractively (``answer_question``) and through ``retrieval.conversation.ask`` with
+the model (streamed, verified). It reports first-token and total answer time against
+the extractive answer's, memory with the model loaded, how often verification removed
+sentences or fell back, and how many times the model was loaded in that process (1).
+
+Each run is also written to ``evals/results/bench-<date>-<commit>-<sizes>-<modes>[-llm-<llm>].json``
 (rewritten after each size and mode, so a long run that stops keeps what it measured).
 """
 
@@ -76,6 +85,7 @@ MODES = ("embedded", "server")
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZE = 1_000
 QUICK_KNOWN = 50  # known questions asked in --quick (all of them otherwise)
+LLM_QUESTIONS, QUICK_LLM_QUESTIONS = 20, 5  # known questions answered with and without the model
 RESULT_MARK = "QUORUM-BENCH-RESULT "
 STEP_MARK = "QUORUM-BENCH-STEP "
 WARM_UP = 3
@@ -124,6 +134,7 @@ class Spec:
     queries: QuerySample
     embed_sample: int  # at most about this many chunks' texts for the raw embedding rate
     server_path: str | None = None  # the Chroma server's data, for its size on disk
+    llm: str = "none"  # the model that writes answers (system "llm" only)
 
     def disk(self) -> tuple[float, float | None]:
         """MiB on disk: everything (data directory and server), and the server's part."""
@@ -258,6 +269,36 @@ class BenchResult:
         return {**self.quorum.to_json(), "target_chunks": self.target_chunks, "baseline": self.baseline.to_json()}
 
 
+@dataclass(frozen=True)
+class LLMResult:
+    """Answers written by a model against extractive ones, the same questions in the same process."""
+
+    llm: str
+    model: str
+    questions: int
+    load_s: float  # get_writer's first call: loading the model (a hosted one: making its client)
+    model_loads: int  # models loaded in the measuring process, all questions and warm-up included
+    first_token_p50_ms: float  # from the question to the first streamed token (retrieval included)
+    first_token_p95_ms: float
+    answer_p50_ms: float  # the whole written answer: retrieval, generation, verification
+    answer_p95_ms: float
+    extractive_answer_p50_ms: float
+    extractive_answer_p95_ms: float
+    answer_ratio: float  # answer_p50_ms over extractive_answer_p50_ms
+    decode_tokens_per_s: float | None  # streamed tokens after the first, over the time they took
+    rss_mb: float  # resident memory after the questions, the model loaded
+    rss_before_load_mb: float  # the same, before the model was loaded
+    peak_rss_mb: float
+    fallback_rate: float  # of the answers the model wrote, shown as extractive instead
+    removed_rate: float | None  # of the sentences it drafted, removed by verification
+    written: int  # answers the model was asked to write (the others abstained before asking it)
+    drafted_sentences: int
+    load_average: tuple[float, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {item.name: _rounded(getattr(self, item.name)) for item in fields(self)}
+
+
 def _rounded(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_rounded(v) for v in value]
@@ -307,6 +348,11 @@ def query_sample(shipped: Path, seed: int, quick: bool) -> QuerySample:
     return QuerySample(tuple(known), tuple(synthetic), tuple(answers))
 
 
+def llm_questions(shipped: Path, n: int) -> tuple[str, ...]:
+    """``n`` known questions, evenly spread through the set."""
+    return tuple(k.question for k in _spread(known_questions(shipped), n))
+
+
 def _spread(items: Sequence[Any], n: int) -> list[Any]:
     """``n`` items evenly spaced through ``items`` (all of them when there are fewer)."""
     if len(items) <= n:
@@ -326,6 +372,9 @@ class Plan:
     embed_sample: int = 2_000
     workdir: Path | None = None
     shipped: Path = field(default_factory=lambda: REPO / "corpus")
+    llm: str = "none"  # also time answers this model writes
+    llm_only: bool = False  # and nothing else
+    llm_questions: int = LLM_QUESTIONS
 
 
 def run_bench(plan: Plan, on_step: Callable[[str], None] = lambda _: None) -> Iterator[BenchResult]:
@@ -347,6 +396,20 @@ def run_bench(plan: Plan, on_step: Callable[[str], None] = lambda _: None) -> It
                                                 sample, plan, lambda what, label=label: on_step(f"{label}: {what}"))
                 yield BenchResult(size, measured["quorum"], measured["baseline"])
             shutil.rmtree(corpus.folder, ignore_errors=True)
+
+
+def run_llm(plan: Plan, on_step: Callable[[str], None] = lambda _: None) -> LLMResult:
+    """Time the model's answers against extractive ones on the shipped corpus, in a child process."""
+    questions = llm_questions(plan.shipped, plan.llm_questions)
+    with _workdir(plan.workdir) as work:
+        where = work / f"llm-{plan.llm}"
+        shutil.rmtree(where, ignore_errors=True)
+        spec = Spec(system="llm", folder=str(plan.shipped), home=str(where / "home"), chroma_url=None,
+                    queries=QuerySample((), (), questions), embed_sample=0, llm=plan.llm)
+        result = _run_child(spec, lambda what: on_step(f"LLM ({plan.llm}): {what}"),
+                            lambda data: LLMResult(**data | {"load_average": tuple(data["load_average"])}))
+        shutil.rmtree(where, ignore_errors=True)
+    return result
 
 
 @contextmanager
@@ -441,8 +504,9 @@ class ChromaServer:
         self.process = None
 
 
-def _run_child(spec: Spec, on_step: Callable[[str], None]) -> Measurement:
-    """Run one measurement in a child process, passing its steps on; its last result line is the answer."""
+def _run_child(spec: Spec, on_step: Callable[[str], None],
+               parse: Callable[[dict[str, Any]], Any] = lambda data: _measurement(data)) -> Any:
+    """Run one measurement in a child process, passing its steps on; its last result line, parsed, is the answer."""
     env = os.environ | {
         "HF_HUB_OFFLINE": "1",
         "TOKENIZERS_PARALLELISM": "false",
@@ -465,7 +529,7 @@ def _run_child(spec: Spec, on_step: Callable[[str], None]) -> Measurement:
         lines = out.read().splitlines()
     for line in reversed(lines):
         if line.startswith(RESULT_MARK) and code == 0:
-            return _measurement(json.loads(line[len(RESULT_MARK):]))
+            return parse(json.loads(line[len(RESULT_MARK):]))
     raise BenchFailed(f"the {spec.system} measurement failed: {' | '.join(tail) or f'exit code {code}'}")
 
 
@@ -478,12 +542,12 @@ def _measurement(data: dict[str, Any]) -> Measurement:
     })
 
 
-def _peak_rss_mb(pid: int | None = None) -> float:
-    """A process's peak resident memory (VmHWM), in MiB; this process's by default."""
+def _peak_rss_mb(pid: int | None = None, key: str = "VmHWM") -> float:
+    """A process's peak resident memory (VmHWM; ``key="VmRSS"``: its current), in MiB; this process's by default."""
     status = Path(f"/proc/{pid or 'self'}/status")
     try:
         for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{key}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
@@ -515,14 +579,15 @@ def _size_label(size: int) -> str:
 
 
 def results_path(plan: Plan, commit: str, day: str, folder: Path | None = None) -> Path:
-    """``bench-<YYYY-MM-DD>-<commit>-<sizes>-<modes>.json``: beside the eval's results, never over them,
-    and a 1k run never overwrites a 10k run of the same commit."""
-    sizes = "-".join(_size_label(size) for size in plan.sizes)
-    return (folder or RESULTS_DIR) / f"bench-{day}-{commit}-{sizes}-{'-'.join(plan.modes)}.json"
+    """``bench-<YYYY-MM-DD>-<commit>-<sizes>-<modes>[-llm-<llm>].json``: beside the eval's results, never over
+    them, and a 1k run never overwrites a 10k run of the same commit."""
+    parts = [_size_label(size) for size in plan.sizes] + plan.modes
+    parts += ["llm", plan.llm] if plan.llm != "none" else []
+    return (folder or RESULTS_DIR) / f"bench-{day}-{commit}-{'-'.join(parts)}.json"
 
 
 def write_results(path: Path, plan: Plan, commit: str, started: str, results: Sequence[BenchResult],
-                  complete: bool) -> None:
+                  complete: bool, llm: LLMResult | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "commit": commit,
@@ -535,6 +600,7 @@ def write_results(path: Path, plan: Plan, commit: str, started: str, results: Se
         "embed_sample": plan.embed_sample,
         "cpus": os.cpu_count(),
         "results": [result.to_json() for result in results],
+        "llm": llm.to_json() if llm else None,
     }
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -551,7 +617,7 @@ def _child(spec_json: str) -> None:
         tuple(queries["answers"]),
     )
     spec = Spec(**(raw | {"queries": sample}))
-    measure = measure_quorum if spec.system == "quorum" else measure_baseline
+    measure = {"quorum": measure_quorum, "baseline": measure_baseline, "llm": measure_llm}[spec.system]
     try:
         measured = measure(spec)
     except QuorumError as error:
@@ -719,6 +785,80 @@ class _Clocked:
             return self._embedder.count_tokens(text)
         finally:
             self.count_s += time.perf_counter() - began
+
+
+def measure_llm(spec: Spec) -> LLMResult:
+    """The shipped corpus ingested, the model loaded once, each question answered extractively then by the model."""
+    from ingest.pipeline import ingest
+    from retrieval.answer import answer_question
+    from retrieval.conversation import ask
+    from retrieval.embedding import get_embedder
+    from retrieval.llm import _load, get_writer
+    from retrieval.search import Searcher
+    from retrieval.settings import load_settings
+
+    load_before = os.getloadavg()[0]
+    settings = load_settings(home=Path(spec.home), corpus=Path(spec.folder), chroma_url=None, llm=spec.llm)
+    _step("loading the embedding model")
+    embedder = get_embedder(settings.embedding_model)
+    _step(f"ingesting {spec.folder}")
+    report = ingest([Path(spec.folder)], settings, embedder=embedder)
+    if report.failed:
+        raise BenchFailed(f"ingest failed for {report.failed[0][0]}: {report.failed[0][1]}")
+    searcher = Searcher(settings, embedder=embedder)
+    rss_before = _peak_rss_mb(key="VmRSS")
+    _step("loading the model that writes answers")
+    load_s, writer = _timed(lambda: get_writer(settings))
+    questions = spec.queries.answers
+    first_ms: list[float] = []
+    answer_ms: list[float] = []
+    extractive_ms: list[float] = []
+    answers = []
+    decoded, decode_s = 0, 0.0  # tokens streamed after each answer's first, and the time they took
+    with _one_torch_thread():
+        answer_question(questions[0], searcher)  # warm-up, both ways
+        ask(questions[0], searcher)
+        for n, question in enumerate(questions, start=1):
+            _step(f"question {n}/{len(questions)}, extractive then written")
+            extractive_ms.append(_timed(lambda: answer_question(question, searcher))[0] * 1000)
+            stamps: list[float] = []
+            began = time.perf_counter()
+            answer = ask(question, searcher, on_token=lambda _: stamps.append(time.perf_counter()))
+            answer_ms.append((time.perf_counter() - began) * 1000)
+            if stamps:
+                first_ms.append((stamps[0] - began) * 1000)
+                decoded, decode_s = decoded + len(stamps) - 1, decode_s + stamps[-1] - stamps[0]
+            answers.append((answer, bool(stamps)))
+    if not first_ms:
+        raise BenchFailed(f"the {spec.llm} model wrote nothing for any of {len(questions)} questions")
+    if get_writer(settings) is not writer:
+        raise BenchFailed("get_writer gave another model for the same settings")
+    written = [a for a, streamed in answers if streamed or a.fell_back]  # as evals/metrics.py counts them
+    drafted = sum(len(a.checks) for a in written)
+    model = getattr(writer.llm, "model_path", None) or getattr(writer.llm, "model", "")
+    return LLMResult(
+        llm=spec.llm,
+        model=Path(model).name if spec.llm == "local" else str(model),
+        questions=len(questions),
+        load_s=load_s,
+        model_loads=_load.cache_info().misses,  # get_writer's cache: a miss is a load
+        first_token_p50_ms=_p(first_ms, 50),
+        first_token_p95_ms=_p(first_ms, 95),
+        answer_p50_ms=_p(answer_ms, 50),
+        answer_p95_ms=_p(answer_ms, 95),
+        extractive_answer_p50_ms=_p(extractive_ms, 50),
+        extractive_answer_p95_ms=_p(extractive_ms, 95),
+        answer_ratio=_p(answer_ms, 50) / _p(extractive_ms, 50),
+        decode_tokens_per_s=decoded / decode_s if decode_s else None,
+        rss_mb=_peak_rss_mb(key="VmRSS"),
+        rss_before_load_mb=rss_before,
+        peak_rss_mb=_peak_rss_mb(),
+        fallback_rate=sum(a.fell_back for a in written) / len(written) if written else 0.0,
+        removed_rate=sum(len(a.removed) for a in written) / drafted if drafted else None,
+        written=len(written),
+        drafted_sentences=drafted,
+        load_average=(load_before, os.getloadavg()[0]),
+    )
 
 
 def llama_documents(sources: Sequence[Any]) -> list[Any]:
@@ -908,6 +1048,31 @@ def print_results(results: Sequence[BenchResult], console: Any) -> None:
     console.print(checks)
 
 
+def print_llm(r: LLMResult, console: Any) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"LLM answer time ({r.llm}: {r.model}; {r.questions} known questions, shipped corpus)",
+                  title_justify="left")
+    for name in ("answers", "first token p50", "first token p95", "decode tok/s", "answer p50", "answer p95",
+                 "× extractive"):
+        table.add_column(name, justify="left" if name == "answers" else "right")
+    table.add_row("extractive", "-", "-", "-", f"{r.extractive_answer_p50_ms:,.0f} ms",
+                  f"{r.extractive_answer_p95_ms:,.0f} ms", "1.0")
+    table.add_row(f"written ({r.llm})", f"{r.first_token_p50_ms:,.0f} ms", f"{r.first_token_p95_ms:,.0f} ms",
+                  _maybe(r.decode_tokens_per_s), f"{r.answer_p50_ms:,.0f} ms", f"{r.answer_p95_ms:,.0f} ms",
+                  f"{r.answer_ratio:.1f}")
+    console.print(table)
+    console.print(
+        f"Model loaded in {r.load_s:.2f} s; loads in the process: {r.model_loads}. RSS {r.rss_mb:,.0f} MB with it "
+        f"loaded ({r.rss_before_load_mb:,.0f} before; peak {r.peak_rss_mb:,.0f}). Of {r.written} written answers "
+        f"{r.fallback_rate:.0%} fell back to extractive; verification removed "
+        f"{_maybe(r.removed_rate, '{:.0%}')} of {r.drafted_sentences} drafted sentences. First token and answer: "
+        f"from the question (retrieval included); answer includes verification. Load average "
+        f"{r.load_average[0]:.1f} → {r.load_average[1]:.1f}.",
+        style="dim", highlight=False,
+    )
+
+
 def _maybe(value: float | None, form: str = "{:.1f}") -> str:
     return "-" if value is None else form.format(value)
 
@@ -938,17 +1103,25 @@ def parse_sizes_and_modes(values: Sequence[str]) -> tuple[list[int], list[str]]:
 
 
 def plan_of(values: Sequence[str], *, server: bool, quick: bool, seed: int = 0, embed_sample: int | None = None,
-            workdir: Path | None = None) -> Plan:
+            workdir: Path | None = None, llm: str = "none", llm_only: bool = False,
+            llm_questions: int | None = None) -> Plan:
     """The run the command line asks for: embedded mode unless ``--server`` or ``--modes`` say otherwise."""
     sizes, named = parse_sizes_and_modes(values)
+    if llm_only and llm == "none":
+        raise ConfigError("--llm-only needs a model to time: --llm local, ollama or openai")
+    if llm_only and (sizes or named or server):
+        raise ConfigError("--llm-only times the model on the shipped corpus only: leave out sizes and modes")
     wanted = set(named or ["embedded"]) | ({"server"} if server else set())
     return Plan(
-        sizes=sizes or ([QUICK_SIZE] if quick else list(FULL_SIZES)),
-        modes=[m for m in MODES if m in wanted],
+        sizes=[] if llm_only else sizes or ([QUICK_SIZE] if quick else list(FULL_SIZES)),
+        modes=[] if llm_only else [m for m in MODES if m in wanted],
         quick=quick,
         seed=seed,
         embed_sample=embed_sample or (300 if quick else 2_000),
         workdir=workdir,
+        llm=llm,
+        llm_only=llm_only,
+        llm_questions=llm_questions or (QUICK_LLM_QUESTIONS if quick else LLM_QUESTIONS),
     )
 
 
@@ -985,18 +1158,33 @@ def bench_command(
     results_dir: Annotated[
         Path | None, typer.Option("--results-dir", help="Where the results file goes (default evals/results).")
     ] = None,
+    llm: Annotated[
+        str | None,
+        typer.Option("--llm", help="Also time answers written by this model on the shipped corpus: none (extractive), "
+                                   "local, ollama or openai (default: QUORUM_LLM or none)."),
+    ] = None,
+    llm_only: Annotated[
+        bool, typer.Option("--llm-only", help="Only the LLM answer time (no corpus sizes).")
+    ] = False,
+    llm_questions: Annotated[
+        int | None,
+        typer.Option("--llm-questions", min=1, help="Known questions answered both ways (default 20; --quick: 5)."),
+    ] = None,
 ) -> None:
     """Scale benchmark: ingest throughput, query latency, memory and disk as the corpus grows, against llama-index."""
     from rich.console import Console
 
     from evals.runner import current_commit
+    from retrieval.settings import load_settings
 
     errors = Console(stderr=True)
     console = Console() if sys.stdout.isatty() else Console(width=180)
     results: list[BenchResult] = []
+    timed: LLMResult | None = None
     try:
         plan = plan_of([*(chunks or []), *(modes or []), *(more or [])], server=server, quick=quick, seed=seed,
-                       embed_sample=embed_sample, workdir=workdir)
+                       embed_sample=embed_sample, workdir=workdir, llm=load_settings(llm=llm).llm,
+                       llm_only=llm_only, llm_questions=llm_questions)
         commit, started = current_commit(), datetime.now().astimezone()
         path = results_path(plan, commit, started.date().isoformat(), results_dir)
         began = time.perf_counter()
@@ -1004,20 +1192,34 @@ def bench_command(
         def step(what: str) -> None:
             errors.print(f"[dim]{time.perf_counter() - began:7.0f}s[/dim] {what}", highlight=False, soft_wrap=True)
 
-        step(f"sizes {', '.join(f'{s:,}' for s in plan.sizes)}; modes {', '.join(plan.modes)}; results to {path}")
-        for result in run_bench(plan, step):
+        def emit(row: dict[str, Any]) -> None:
+            if as_json:
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+
+        asked = []
+        if plan.sizes:
+            asked.append(f"sizes {', '.join(f'{s:,}' for s in plan.sizes)}; modes {', '.join(plan.modes)}")
+        if plan.llm != "none":
+            asked.append(f"LLM {plan.llm}, {plan.llm_questions} questions")
+        step(f"{'; '.join(asked)}; results to {path}")
+        for result in [] if plan.llm_only else run_bench(plan, step):
             results.append(result)
             write_results(path, plan, commit, started.isoformat(timespec="seconds"), results, complete=False)
-            if as_json:
-                sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
-                sys.stdout.flush()
-        write_results(path, plan, commit, started.isoformat(timespec="seconds"), results, complete=True)
+            emit(result.to_json())
+        if plan.llm != "none":
+            timed = run_llm(plan, step)
+            emit(timed.to_json())
+        write_results(path, plan, commit, started.isoformat(timespec="seconds"), results, complete=True, llm=timed)
         step(f"done; written to {path}")
     except QuorumError as error:
         errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     if not as_json:
-        print_results(results, console)
+        if results:
+            print_results(results, console)
+        if timed:
+            print_llm(timed, console)
 
 
 def main() -> None:

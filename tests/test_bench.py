@@ -3,7 +3,8 @@
 The end-to-end run is the --quick code path at 200 chunks (the shipped corpus and a few synthetic
 documents), in embedded and server mode, each against the llama-index default: about two minutes
 on two cores. It checks that every key is there and that the numbers are sane, never that a
-target is met (timings on a shared machine are not a test's business).
+target is met (timings on a shared machine are not a test's business). The LLM answer time runs
+alone (`--llm local --llm-only`) on two questions with short drafts: about a minute.
 """
 
 from __future__ import annotations
@@ -21,16 +22,19 @@ from typer.testing import CliRunner
 from evals.bench import (
     REQUIRED_KEYS,
     BenchResult,
+    LLMResult,
     SystemResult,
     known_questions,
     parse_sizes_and_modes,
     plan_of,
+    print_llm,
     print_results,
     results_path,
 )
 from evals.metrics import normalise
 from evals.synthetic import SHIPPED_FOLDER, SYNTHETIC_FOLDER, write_corpus
 from ingest.pipeline import discover, prepare
+from retrieval.errors import ConfigError
 from retrieval.settings import Settings
 from tests.conftest import CORPUS, REPO
 
@@ -107,6 +111,35 @@ def test_results_go_beside_the_evals_under_a_bench_prefix_naming_sizes_and_modes
     assert results_path(plan_of(["200"], server=True, quick=True), "abc1234", "2026-11-26").name == (
         "bench-2026-11-26-abc1234-200-embedded-server.json"
     )
+
+
+def test_the_llm_answer_time_needs_a_model_and_may_run_alone() -> None:
+    both = plan_of(["1k"], server=False, quick=True, llm="local")
+    assert (both.sizes, both.modes, both.llm, both.llm_questions) == ([1000], ["embedded"], "local", 5)
+    alone = plan_of([], server=False, quick=False, llm="local", llm_only=True)
+    assert (alone.sizes, alone.modes, alone.llm_questions) == ([], [], 20)
+    assert results_path(both, "abc1234", "2026-11-26").name == "bench-2026-11-26-abc1234-1k-embedded-llm-local.json"
+    assert results_path(alone, "abc1234", "2026-11-26").name == "bench-2026-11-26-abc1234-llm-local.json"
+    with pytest.raises(ConfigError, match="needs a model"):
+        plan_of([], server=False, quick=True, llm_only=True)
+    with pytest.raises(ConfigError, match="leave out sizes"):
+        plan_of(["10k"], server=False, quick=True, llm="local", llm_only=True)
+
+
+def test_the_llm_table_shows_first_token_and_answer_time_beside_extractive() -> None:
+    console = Console(record=True, width=220)
+    print_llm(LLMResult(
+        llm="local", model="gemma-3-270m-q4_k_m.gguf", questions=20, load_s=0.41, model_loads=1,
+        first_token_p50_ms=310.0, first_token_p95_ms=520.0, answer_p50_ms=2400.0, answer_p95_ms=3900.0,
+        extractive_answer_p50_ms=80.0, extractive_answer_p95_ms=150.0, answer_ratio=30.0,
+        decode_tokens_per_s=42.5, rss_mb=1235.0,
+        rss_before_load_mb=907.0, peak_rss_mb=1240.0, fallback_rate=0.4, removed_rate=0.57, written=20,
+        drafted_sentences=31, load_average=(1.0, 2.0),
+    ), console)
+    text = console.export_text()
+    for shown in ("gemma-3-270m-q4_k_m.gguf", "extractive", "written (local)", "310 ms", "520 ms", "2,400 ms",
+                  "3,900 ms", "80 ms", "42.5", "30.0", "0.41 s", "loads in the process: 1", "1,235 MB", "40%", "57%"):
+        assert shown in text, shown
 
 
 def _system(mode: str, chunks: int, hit: float) -> SystemResult:
@@ -220,3 +253,41 @@ def test_the_run_is_kept_in_a_bench_results_file(bench_run: tuple[list[dict], Pa
     assert kept["complete"] is True
     assert (kept["sizes"], kept["modes"], kept["quick"]) == ([SIZE], ["embedded", "server"], True)
     assert kept["results"] == rows
+
+
+# --- the LLM answer time, end to end ------------------------------------------------------------
+
+LLM_KEYS = (
+    "llm", "model", "load_s", "model_loads", "first_token_p50_ms", "first_token_p95_ms", "answer_p50_ms",
+    "answer_p95_ms", "extractive_answer_p50_ms", "extractive_answer_p95_ms", "answer_ratio", "rss_mb",
+    "fallback_rate", "removed_rate",
+)
+
+
+def test_llm_answer_time_is_measured_beside_extractive_with_the_model_loaded_once(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "bench", "--llm", "local", "--llm-only", "--quick", "--llm-questions", "2",
+         "--json", "--workdir", str(tmp_path / "work"), "--results-dir", str(tmp_path / "results")],
+        capture_output=True, text=True, cwd=REPO,
+        # one passage in the prompt and short drafts: a quick test (what it measures is not its business)
+        env=os.environ | {"HF_HUB_OFFLINE": "1", "QUORUM_LLM_PASSAGES": "1", "QUORUM_LLM_MAX_TOKENS": "16"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (row,) = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    assert set(LLM_KEYS) <= set(row)
+    assert (row["llm"], row["questions"], row["model_loads"]) == ("local", 2, 1)  # warm-up and questions: one load
+    assert row["model"].endswith(".gguf")
+    assert 0 < row["load_s"] < 60
+    assert 1 <= row["written"] <= 2
+    assert 0 < row["first_token_p50_ms"] <= row["first_token_p95_ms"]
+    assert row["first_token_p50_ms"] < row["answer_p50_ms"] <= row["answer_p95_ms"]
+    assert 0 < row["extractive_answer_p50_ms"] <= row["extractive_answer_p95_ms"] < 10_000
+    assert row["answer_ratio"] == pytest.approx(row["answer_p50_ms"] / row["extractive_answer_p50_ms"], rel=0.01)
+    assert row["decode_tokens_per_s"] is None or row["decode_tokens_per_s"] > 0
+    assert 100 < row["rss_before_load_mb"] < row["rss_mb"] <= row["peak_rss_mb"] < 3 * 1024
+    assert 0 <= row["fallback_rate"] <= 1
+    assert row["removed_rate"] is None or 0 <= row["removed_rate"] <= 1
+    (path,) = (tmp_path / "results").glob("bench-*.json")
+    assert path.name.endswith("-llm-local.json")
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    assert (kept["complete"], kept["results"], kept["llm"]) == (True, [], row)
