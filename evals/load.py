@@ -8,13 +8,14 @@ port, over the index in ``--home`` (default: a temporary directory, into which
 ``settings.corpus`` is ingested), and closes it at the end. With ``--url`` it
 drives an app already running in public mode (``quorum serve --public``).
 
-Phase 1 (load): ``--users`` simulated users ask at once, each through its own
+Phase 1 (load): ``--users`` simulated users ask concurrently, each through its own
 client seen as its own address (``X-Forwarded-For``, which uvicorn trusts from
 loopback), each ``--questions-per-user`` questions drawn (seeded) from the
 built-in evaluation set; one user in four opens with a two-turn conversation
 from the set, its follow-up sent with the history. ``--think`` seconds pass
 between a user's questions (0: the next question goes as soon as the answer
-is back, the hardest case). Each user asks fewer questions than the per-minute
+is back, the hardest case); with think time, each user's first question comes at
+a random moment of the first think time, so the users are not synchronised. Each user asks fewer questions than the per-minute
 limit, so no phase 1 question should be refused.
 
 Phase 2 (rate limit): one new client asks ``limit + 5`` questions as fast as it
@@ -235,7 +236,8 @@ def ask_once(client: Any, question: str, history: list[dict[str, str]] | None = 
 
 
 def _user(
-    url: str, address: str, asks: list[Ask], think: float, start: threading.Barrier, out: list[Reply]
+    url: str, address: str, asks: list[Ask], think: float, offset: float, start: threading.Barrier,
+    out: list[Reply],
 ) -> None:
     client = None
     try:
@@ -248,6 +250,7 @@ def _user(
         return
     if client is None:
         return
+    time.sleep(offset)
     try:
         answers: dict[str, str] = {}
         for n, item in enumerate(asks):
@@ -294,12 +297,16 @@ def run_load(
     prefix = prefix or f"10.{random.SystemRandom().randrange(1, 255)}"
     plans = plan_questions(users, questions_per_user, questions, conversations, seed)
 
-    # Phase 1: connect every user first (not timed), then release them together.
+    # Phase 1: connect every user first (not timed), then release them together. With think time,
+    # each user's first question comes at a (seeded) random moment of the first think time: people
+    # reading answers are not synchronised, and a run should not measure a burst no one sends.
     start = threading.Barrier(users + 1, timeout=600)
+    offsets = [random.Random(seed + n).uniform(0, think) for n in range(users)]
     outs: list[list[Reply]] = [[] for _ in range(users)]
     threads = [
         threading.Thread(
-            target=_user, args=(url, _address(prefix, n), plans[n], think, start, outs[n]), daemon=True,
+            target=_user, args=(url, _address(prefix, n), plans[n], think, offsets[n], start, outs[n]),
+            daemon=True,
             name=f"load-user-{n}",
         )
         for n in range(users)
