@@ -4,11 +4,13 @@ No model writes anything here. Candidate passages from hybrid search are split
 into sentences, and each sentence is scored by its own embedding's similarity
 to the question, by how much of the question's weight (IDF of its terms) it
 covers, and by whether it holds the kind of thing asked for (a sum of money, a
-figure, a date). The best sentences become the answer.
+figure, a date; for "why", a reason). The best sentences become the answer.
 
 Quorum abstains rather than guess when the question names something no
 document mentions, when it asks for a kind of fact (a sum, a count, a date) or
-a period (2024/25) that no good sentence supplies, or when no sentence is
+a period (2024/25) that no good sentence supplies, when no figure is of the
+thing measured ("the satisfaction rate" needs a sentence about satisfaction;
+"Grade 2" and "the 101 line" name, they do not count), or when no sentence is
 close enough to the question.
 """
 
