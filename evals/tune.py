@@ -65,7 +65,7 @@ def score(cases: list[Case], settings: Settings) -> tuple[float, float, float]:
 def grid(base: Settings):
     for coverage, similarity, rank, kind, keep, most, floor in itertools.product(
         (0.3, 0.45, 0.6), (0.3, 0.45, 0.6), (0.0, 0.1, 0.2), (0.0, 0.08, 0.15),
-        (0.75, 0.85, 0.95), (1, 2, 3), (0.35, 0.42, 0.5),
+        (0.5, 0.6, 0.75, 0.85), (2, 3, 4, 5), (0.35, 0.42, 0.5),
     ):
         yield base.model_copy(
             update={
