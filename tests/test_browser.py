@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import HOSTILE_QUESTION, served
 
@@ -73,9 +74,14 @@ class Session:
         self.wait_for_answers(done)
 
     def wait_for_answers(self, count: int) -> None:
-        self.page.wait_for_function(
-            f"document.querySelectorAll('#q-chat small.q-query').length >= {count}", timeout=WAIT_MS
-        )
+        try:
+            self.page.wait_for_function(
+                f"document.querySelectorAll('#q-chat small.q-query').length >= {count}", timeout=WAIT_MS
+            )
+        except PlaywrightTimeout:
+            self.page.screenshot(path=str(ARTIFACTS / "timeout.png"), full_page=True)
+            chat = self.page.locator("#q-chat").inner_text()[-1500:]
+            raise AssertionError(f"no answer {count} within {WAIT_MS} ms; the chat ends with:\n{chat}") from None
 
     def shot(self, name: str, full_page: bool = False) -> None:
         self.page.wait_for_timeout(300)  # let layout and scrolling settle
