@@ -19,6 +19,7 @@ from ui.sources import passage_label
 _MARKER = re.compile(r"^\[(\d+)\]$")
 _ABBREVIATION = re.compile(r"^([(“\"']?)([A-Z][A-Za-z&/]{1,9}?)(s?[)”\"',.;:]*)$")
 WORDS_PER_STEP = 3
+MAX_STEPS = 12  # streamed steps of one answer, at most
 
 GENERIC_ERROR = "Sorry, something went wrong answering that. Please try again."
 
@@ -82,7 +83,9 @@ def reply_steps(
 ) -> Iterator[str]:
     """The reply as it grows, a few words at a time; the last step is the whole reply."""
     tokens = answer_tokens(answer, turn, glossary)
-    for end in range(WORDS_PER_STEP, len(tokens), WORDS_PER_STEP):
+    # Each step re-renders the chat in the browser: a long answer grows in bigger steps, not more of them.
+    step = max(WORDS_PER_STEP, -(-len(tokens) // MAX_STEPS))
+    for end in range(step, len(tokens), step):
         yield " ".join(tokens[:end])
     yield " ".join(tokens) + "\n\n" + answer_footer(answer, turn, filters_text)
 
