@@ -274,20 +274,23 @@ def measured_terms(question: str) -> list[str]:
     """
     if answer_kind(question) not in ("money", "figure"):
         return []
-    asked = re.search(r"\bhow (?:much|many)\s+(.*)", question, re.I)
     phrase: list[str] = []
-    if asked:
-        for word in re.findall(r"[\w'’-]+", asked.group(1))[:5]:
-            if word.lower() in _VERBS or word.lower() in _STOPS:
-                break
-            phrase.append(word)
+    if asked := re.search(r"\bhow (?:much|many)\s+(.*)", question, re.I):
+        phrase = _words_until_verb(asked.group(1), 5)
     elif measured := _MEASURED.search(question):
-        phrase = measured.group(1).split()
-        for word in re.findall(r"[\w'’-]+", question[measured.end():])[:4]:  # "the average Grade 1 response time"
-            if word.lower() in _VERBS or word.lower() in _STOPS:
-                break
-            phrase.append(word)
+        # "the average Grade 1 response time": the measured thing may also follow the measure word
+        phrase = measured.group(1).split() + _words_until_verb(question[measured.end():], 4)
     return question_terms(" ".join(w for w in phrase if not re.search(r"\d", w)))
+
+
+def _words_until_verb(text: str, most: int) -> list[str]:
+    """The first words of ``text``, up to a verb or a function word ("officers does West Mercia" -> officers)."""
+    found: list[str] = []
+    for word in re.findall(r"[\w'’-]+", text)[:most]:
+        if word.lower() in _VERBS or word.lower() in _STOPS:
+            break
+        found.append(word)
+    return found
 
 
 def _rarest(terms: list[str], searcher: Searcher) -> str | None:
