@@ -31,6 +31,7 @@ Exit code 1 when any request failed or phase 2 did not refuse exactly 5.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -47,6 +48,10 @@ from pathlib import Path
 from typing import Any
 
 from evals.metrics import percentile
+
+# Runs in one process take the next address prefix (from a random start), so that runs against
+# one server within a minute never share a client address, and so never share a rate limit.
+_prefixes = itertools.count(random.SystemRandom().randrange(254))
 
 RATE_LIMITED = "questions in the last minute"  # in the refusal text of ui/guard.py
 EXTRA = 5  # questions phase 2 asks beyond the limit
@@ -269,6 +274,11 @@ def _user(
         client.close()
 
 
+def next_prefix() -> str:
+    """``10.<n>``: a different ``n`` for each of up to 254 runs in a row."""
+    return f"10.{next(_prefixes) % 254 + 1}"
+
+
 def _address(prefix: str, n: int) -> str:
     return f"{prefix}.{n // 250}.{n % 250 + 1}"
 
@@ -287,14 +297,14 @@ def run_load(
 ) -> LoadResult:
     """Phase 1 (``users`` at once) then phase 2 (one client past ``limit``) against the app at ``url``.
 
-    Clients are seen as addresses ``<prefix>.x.y`` (default ``10.<random>``, so
-    that two runs against one server within a minute do not share a rate limit).
+    Clients are seen as addresses ``<prefix>.x.y`` (default ``10.<n>``, a different ``n`` for
+    each run in this process, so that runs against one server do not share a rate limit).
     """
     if questions_per_user >= limit:
         raise ValueError(
             f"{questions_per_user} questions per user would reach the limit of {limit} a minute; ask fewer"
         )
-    prefix = prefix or f"10.{random.SystemRandom().randrange(1, 255)}"
+    prefix = prefix or next_prefix()
     plans = plan_questions(users, questions_per_user, questions, conversations, seed)
 
     # Phase 1: connect every user first (not timed), then release them together. With think time,

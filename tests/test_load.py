@@ -11,7 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from evals.load import EXTRA, FOLLOW_UP_EVERY, LoadResult, classify, eval_questions, main, plan_questions, run_load
+from evals.load import (
+    EXTRA, FOLLOW_UP_EVERY, LoadResult, classify, eval_questions, main, next_prefix, plan_questions, run_load,
+)
 from tests.conftest import served, sharing
 
 LIMIT = 4
@@ -63,6 +65,12 @@ def test_the_same_seed_plans_the_same_questions() -> None:
     follow_ups = [n for n, plan in enumerate(first) if any(a.follows for a in plan)]
     assert follow_ups == [3, 7, 11]
     assert all(first[n][1].follows == first[n][0].question for n in follow_ups)
+
+
+def test_runs_in_one_process_never_share_client_addresses() -> None:
+    prefixes = [next_prefix() for _ in range(254)]
+    assert len(set(prefixes)) == 254
+    assert all(p.startswith("10.") and 1 <= int(p.split(".")[1]) <= 254 for p in prefixes)
 
 
 def test_phase_one_may_not_reach_the_rate_limit() -> None:
