@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.errors import InvalidQuestion
-from retrieval.lexical import question_terms, tokenize
-from retrieval.conflicts import Side, disagreement, stated_values
+from retrieval.lexical import LexicalIndex, question_terms, tokenize
+from retrieval.conflicts import GRADE, Side, disagreement, stated_values
 from retrieval.models import Answer, Citation, Conflict, Passage, long_date
 from retrieval.relative_dates import RELATIVE
 from retrieval.search import Searcher
@@ -40,6 +40,7 @@ CANDIDATE_PASSAGES = 8
 _MARKER = re.compile(r"^(?:\d{1,3}\.\s+|•\s*)")
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand|million|half"
 _KIND_NEEDS = {
+    "grade": GRADE,
     "money": re.compile(r"£\s?\d"),
     "figure": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I),
     "date": re.compile(
@@ -54,6 +55,12 @@ _LABEL = re.compile(
     r"|paragraph|appendix|annex|item|streets|round)\s+(?:\d{1,3}|one|two|three|four|five|six)\b"
     r"(?:\s*(?:,|and|or|&)\s*\d{1,3}\b)*|\bQ[1-4]\b|\b(?:to|via|on|ring|dial)\s+(?:999|101)\b|\b(?:999|101)(?=\s+(?:and\s+(?:999|101)\s+)?(?:calls?|callers?|lines?|services?|numbers?))",
     re.I,
+)
+# An inspectorate's graded judgement ("What grades did West Mercia get?"), not an incident grade.
+_ASKS_GRADE = re.compile(
+    r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}(?:grades?|gradings?|ratings?|judgements?|judgments?)\b"
+    r"|\bhow (?:was|were|is|are|did)\b.*\b(?:rated|graded|judged|do)\b.*\b(?:inspection|peel|hmicfrs|inspectorate)\b"
+    r"|\b(?:rated|graded|judged)\b"
 )
 _PERIOD = re.compile(r"\b(?:19|20)\d{2}(?:/\d{2})?\b")
 
@@ -81,8 +88,10 @@ class Candidate:
 
 
 def answer_kind(question: str) -> str:
-    """What sort of fact the question asks for: money, figure, date, or any."""
+    """What sort of fact the question asks for: grade, money, figure, date, or any."""
     q = question.lower()
+    if _ASKS_GRADE.search(q) and not re.search(r"\b(?:incident|call|response)s?\b", q):
+        return "grade"
     measures = r"(?:percentage|proportion|share|rate|number|figure|count|level|average|ratio|total)"
     if re.search(
         rf"\bhow many\b|\bwhat {measures}\b|\bper ?cent\b|\baverage\b"
@@ -188,16 +197,20 @@ def candidates(
     stored = searcher.store.sentence_vectors([p.chunk.chunk_id for p in passages])
     found: list[Candidate] = []
     for index, passage in enumerate(passages):
-        context = set(tokenize([passage.chunk.context])[0])
+        heading = set(tokenize([passage.chunk.context])[0])
         body = set(tokenize([passage.text])[0])
         vectors = {(a, b): v for a, b, v in stored.get(passage.chunk.chunk_id, [])}
         fits_period = _fits_period(periods, passage)
+        before = _lead_in(passage, searcher.lexical)
         for start, end in sentence_spans(passage.text):
             raw = passage.text[start:end]
             text = _MARKER.sub("", raw).strip()
+            present = set(tokenize([text])[0])
+            lead = set(tokenize([before])[0])  # "this disposal ... for £1.2m" names its subject one sentence earlier
+            context = heading | lead
+            before = text
             if len(text.split()) < 4 or (start, end) not in vectors or _is_heading(raw):
                 continue
-            present = set(tokenize([text])[0])
             coverage = sum(
                 weight * (1.0 if t in present else 0.5 if t in context else 0.3 if t in body else 0.0)
                 for t, weight in idf.items()
@@ -210,10 +223,24 @@ def candidates(
             if fits_kind and counted:
                 fits_kind = _counts(plain, counted, body | context)
             if fits_kind and named:
-                fits_kind = named in present  # a figure of what was asked about, not of something else
+                fits_kind = named in present | lead  # a figure of what was asked about, not of something else
             reason = why and bool(_BECAUSE.search(text))
             found.append(Candidate(index, text, coverage, similarity, fits_kind, fits_period, reason))
     return found
+
+
+def _lead_in(passage: Passage, snapshot: LexicalIndex) -> str:
+    """The sentence before the passage when it continues a paragraph split across chunks."""
+    chunk = passage.chunk
+    previous = snapshot.by_id.get(snapshot.by_position.get((chunk.doc.doc_id, chunk.index - 1), ""))
+    if (
+        previous is None
+        or not chunk.paragraph
+        or (previous.paragraph, previous.section) != (chunk.paragraph, chunk.section)
+    ):
+        return ""
+    spans = sentence_spans(previous.text)
+    return previous.text[spans[-1][0] : spans[-1][1]] if spans else ""
 
 
 def choose(found: list[Candidate], settings: Settings, parts: int = 1) -> list[Candidate]:
@@ -275,6 +302,8 @@ def measured_terms(question: str) -> list[str]:
     if answer_kind(question) not in ("money", "figure"):
         return []
     phrase: list[str] = []
+    if re.search(r"\bfor how much\b", question, re.I):  # the price of the deal asked about: no measure named
+        return []
     if asked := re.search(r"\bhow (?:much|many)\s+(.*)", question, re.I):
         phrase = _words_until_verb(asked.group(1), 5)
     elif measured := _MEASURED.search(question):

@@ -1,6 +1,6 @@
 """When documents disagree: two strong answers from different documents giving different values.
 
-Only questions that ask for a value (a date, an amount, a count) can conflict.
+Only questions that ask for a value (a date, an amount, a count, a grade) can conflict.
 Two sentences conflict when each answers the question well (a large share of
 the question's terms, a score close to the best), they come from different
 documents, and the values of the asked kind they state have nothing in common:
@@ -19,6 +19,8 @@ _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS})\b")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}(?:/\d{2})?\b")
 _MONEY = re.compile(r"£\s?\d[\d,.]*\s?(?:m|bn|k|million|billion)?\b", re.I)
 _NUMBER = re.compile(r"\b\d[\d,.]*%?")
+# The inspectorate's graded judgements, from best to worst.
+GRADE = re.compile(r"\b(outstanding|good|adequate|requir(?:es|ing|e) improvement|inadequate)\b", re.I)
 
 MIN_COVERAGE = 0.35  # each side must hold a good share of the question's weighted terms
 CLOSE_TO_BEST = 0.95  # and score nearly as well as the best sentence
@@ -35,7 +37,7 @@ class Side:
 
 
 def stated_values(sentence: str, kind: str) -> frozenset[str]:
-    """The values of ``kind`` ("date", "money", "figure") a sentence states, normalised."""
+    """The values of ``kind`` ("date", "money", "figure", "grade") a sentence states, normalised."""
     if kind == "date":
         found = {f"{m} {y}" for m, y in _MONTH_YEAR.findall(sentence)}
         found |= {f"{int(d)} {m}" for d, m in _DAY_MONTH.findall(sentence)}
@@ -46,6 +48,8 @@ def stated_values(sentence: str, kind: str) -> frozenset[str]:
         return frozenset(re.sub(r"\s|,", "", m).lower() for m in _MONEY.findall(sentence))
     if kind == "figure":
         return frozenset(n.rstrip(".,") for n in _NUMBER.findall(sentence))
+    if kind == "grade":
+        return frozenset(re.sub(r"^requir\w*", "requires", g.lower()) for g in GRADE.findall(sentence))
     return frozenset()
 
 
@@ -54,7 +58,7 @@ def disagreement(kind: str, scored: Sequence[tuple[Side, float, float]]) -> tupl
 
     ``scored`` holds (side, score, coverage) for the candidate sentences, any order.
     """
-    if kind not in ("date", "money", "figure") or not scored:
+    if kind not in ("date", "money", "figure", "grade") or not scored:
         return None
     best = max(score for _, score, _ in scored)
     strong = sorted(

@@ -38,6 +38,21 @@ def test_the_kind_of_fact_asked_for_is_recognised() -> None:
     assert answer_kind("What new team has the PCC's budget allowed the force to set up?") == "any"
     assert answer_kind("When did the service go live?") == "date"
     assert counted_things("How many police community support officers does West Mercia employ?")[-1] == "offic"
+    assert answer_kind("What grades did West Mercia get in the 2025 PEEL report?") == "grade"
+    assert answer_kind("Which area was rated good in the 2025 PEEL report?") == "grade"
+    assert answer_kind("Which incident grades have seen improved response times?") == "any"
+
+
+def test_a_question_about_grades_is_answered_with_the_graded_judgements(searcher) -> None:
+    answer = ask("What grades did West Mercia get in the 2025 PEEL report?", searcher)
+    assert all(grade in answer.text for grade in ("‘good’", "‘adequate’", "‘requiring improvement’"))
+
+
+def test_a_sentence_that_continues_a_split_paragraph_keeps_the_subject_named_before_it(searcher) -> None:
+    # The sale ("this disposal ... for the sum of £1,200,000") opens a chunk; the land is named in the chunk before.
+    assert measured_terms("Who is buying the land, and for how much?") == []
+    answer = ask("Who is buying the surplus land off Holmer Road in Hereford, and for how much?", searcher)
+    assert "Wye Valley NHS Trust" in answer.text and "£1,200,000" in answer.text
 
 
 def test_a_three_turn_conversation_keeps_to_its_subject(searcher) -> None:

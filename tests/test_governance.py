@@ -73,6 +73,13 @@ def test_an_ordinary_answer_reports_no_conflict(searcher) -> None:
     assert answer_question(BUDGET, searcher).conflicts == []
 
 
+def test_graded_judgements_are_values_that_can_disagree() -> None:
+    assert stated_values("found the force to be ‘good’ in one area and ‘requiring improvement’ in four", "grade") == {
+        "good", "requires improvement"
+    }
+    assert stated_values("The force requires improvement at preventing crime.", "grade") == {"requires improvement"}
+
+
 def test_values_from_the_same_document_or_shared_values_are_not_a_conflict() -> None:
     a = Side("conducted in July 2022", "report", stated_values("conducted in July 2022", "date"), 1)
     b = Side("the revisit in July 2022", "letter", stated_values("the revisit in July 2022", "date"), 2)
