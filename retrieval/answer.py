@@ -108,7 +108,8 @@ def answer_kind(question: str) -> str:
         return "money"
     if re.search(r"\bhow much\b", q):
         return "figure"
-    if re.search(r"\bwhen\b|\bwhat (?:date|year|month|day)\b|\bhow long\b|\bby what date\b", q):
+    # "When ...", "and when ...", "by when": a date; "Why can't it tell when staff ask?": not.
+    if re.search(r"(?:^|,|\band|\bby)\s*when\b|\bwhat (?:date|year|month|day)\b|\bhow long\b|\bby what date\b", q):
         return "date"
     return "any"
 
