@@ -22,7 +22,8 @@ from retrieval.store import Filters
 
 _REFERRING = re.compile(
     r"\b(?:it|its|it's|they|them|their|theirs|that|this|those|these|he|she|him|her|his|there|then|"
-    r"the same|the latter|the former|which one)\b",
+    r"the same|the latter|the former|which one|which ones|which part|which parts|what else|the rest|"
+    r"meantime|meanwhile)\b",
     re.I,
 )
 _CONTINUING = re.compile(r"^\s*(?:and|but|also|so|what about|how about|and what|then)\b", re.I)

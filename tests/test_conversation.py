@@ -20,6 +20,8 @@ def test_a_follow_up_borrows_the_subject_of_the_turn_it_refers_to() -> None:
 
 def test_a_short_question_naming_nothing_leans_on_the_conversation() -> None:
     assert needs_context("Who wrote up the findings?")
+    assert needs_context("What will the PCC do in the meantime?")
+    assert needs_context("Which part still needed work?")
     assert not needs_context("Who chaired the Combatting Drug Partnership meetings?")
 
 
