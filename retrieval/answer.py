@@ -92,17 +92,19 @@ def answer_kind(question: str) -> str:
     q = question.lower()
     if _ASKS_GRADE.search(q) and not re.search(r"\b(?:incident|call|response)s?\b", q):
         return "grade"
+    # Words between "what is the" and the measure, none a preposition: "the position on the budget" asks no sum.
+    modifier = r"(?:(?!(?:on|of|for|about|with|in|to|at|from|by|regarding)\b)[\w'’/-]+ )"
     measures = r"(?:percentage|proportion|share|rate|number|figure|count|level|average|ratio|total)"
     if re.search(
         rf"\bhow many\b|\bwhat {measures}\b|\bper ?cent\b|\baverage\b"
-        rf"|\b(?:what|which) (?:is|was|were|are) (?:the )?(?:[\w'’/-]+ ){{0,5}}{measures}\b",
+        rf"|\b(?:what|which) (?:is|was|were|are) (?:the )?{modifier}{{0,5}}{measures}\b",
         q,
     ):
         return "figure"
     money = r"(?:cost|costs|budget|funding|spend|spent|precept|money|worth|price|amount|sum|value|requirement|total)"
     if re.search(
         rf"\bhow much (?:\w+ ){{0,3}}{money}\b|\bfor how much\b|\bhow much did\b.*\b(?:cost|pay|spend|sell)\b"
-        rf"|\b(?:what|which) (?:is|was|were|are|will be) (?:the )?(?:[\w'’/-]+ ){{0,4}}{money}\b|\bcost\b",
+        rf"|\b(?:what|which) (?:is|was|were|are|will be) (?:the )?{modifier}{{0,4}}{money}\b|\bcost\b",
         q,
     ):
         return "money"

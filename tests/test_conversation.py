@@ -42,6 +42,8 @@ def test_the_kind_of_fact_asked_for_is_recognised() -> None:
     assert answer_kind("How much is it worth, and when did it launch?") == "money"
     assert answer_kind("And when is it due to finish?") == "date"
     assert answer_kind("Why can't the force tell when staff have asked for wellbeing help?") == "any"
+    assert answer_kind("What is the position on the 2024/25 budget?") == "any"  # a state of affairs, not a sum
+    assert answer_kind("What was the cost of the scheme?") == "money"
     assert counted_things("How many police community support officers does West Mercia employ?")[-1] == "offic"
     assert answer_kind("What grades did West Mercia get in the 2025 PEEL report?") == "grade"
     assert answer_kind("Which area was rated good in the 2025 PEEL report?") == "grade"
