@@ -269,6 +269,7 @@ _ADJECTIVES = frozenset("extra additional new more further other different separ
 _VERBS = frozenset("has have had did does do are is were was will would could can should been being".split())
 
 
+_DURATION = r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?)\b|(?:hrs?|mins?)\b"
 _ANYONE = frozenset(tokenize(["people persons individuals ones members public"])[0])
 _STOPS = frozenset("the a an of in on at to for by from with and or that which who than as".split())
 
@@ -307,6 +308,8 @@ def measured_terms(question: str) -> list[str]:
     phrase: list[str] = []
     if re.search(r"\bfor how much\b", question, re.I):  # the price of the deal asked about: no measure named
         return []
+    if counted := counted_things(question):  # "how many people used it": people; anyone counts as people
+        return [] if counted[-1] in _ANYONE else counted
     if asked := re.search(r"\bhow (?:much|many)\s+(.*)", question, re.I):
         phrase = _words_until_verb(asked.group(1), 5)
     elif measured := _MEASURED.search(question):
@@ -339,8 +342,8 @@ def _counts(text: str, things: list[str], passage_terms: set[str]) -> bool:
     head, modifiers = things[-1], set(things[:-1])
     if not modifiers <= passage_terms:
         return False
-    if head in _ANYONE:
-        return bool(re.search(r"\d", text))
+    if head in _ANYONE:  # "how many people": any count, but not a sum, a share, a year or a length of time
+        return bool(re.search(rf"(?<![£\d.,/])(?!(?:19|20)\d\d\b)\d[\d,]*(?![\d.,]*\s*(?:%|per ?cent|{_DURATION}))", text, re.I))
     tokens = re.findall(r"[\w£%.,/'’-]+", text)
     for i, token in enumerate(tokens):
         if re.fullmatch(r"£?\d[\d,.]*%?", token) or token.lower() in _NUMBER_WORDS.split("|"):

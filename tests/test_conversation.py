@@ -119,6 +119,12 @@ def test_a_why_question_prefers_the_sentence_that_gives_a_reason() -> None:
     assert explains.score(weights) > restates.score(weights)
 
 
+def test_how_many_people_is_answered_by_a_count_not_a_duration(searcher) -> None:
+    assert measured_terms("How many people used it last year?") == []  # adults, victims: anyone counts
+    answer = ask("How many people used the adult sexual assault referral centre service in 2022/23?", searcher)
+    assert "379" in answer.text and "recommissioned for 5 years" not in answer.text
+
+
 def test_numbers_that_name_things_do_not_answer_how_many(searcher) -> None:
     # "999 and 101 calls", "Grade 1 and Grade 2 incidents": the documents name the lines and grades, never a count.
     assert ask("How many 999 calls did West Mercia Police receive in Quarter 2 2023/24?", searcher).abstained
