@@ -44,6 +44,12 @@ def lexical_text(chunk: Chunk) -> str:
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
+    if len(texts) == 1:  # a question, a sentence, a word: asked again and again while answering
+        return [list(_tokenize_one(texts[0]))]
+    return _tokenize(texts)
+
+
+def _tokenize(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(
         texts,
         token_pattern=TOKEN_PATTERN,
@@ -52,6 +58,12 @@ def tokenize(texts: list[str]) -> list[list[str]]:
         return_ids=False,
         show_progress=False,
     )
+
+
+@functools.lru_cache(maxsize=65_536)
+def _tokenize_one(text: str) -> tuple[str, ...]:
+    # bm25s.tokenize costs ~0.1 ms a call whatever the text's length; answering makes hundreds of calls.
+    return tuple(_tokenize([text])[0])
 
 
 # Words that shape a question but say nothing about its subject.

@@ -237,9 +237,10 @@ def named_document(query: str, lexical: LexicalIndex) -> tuple[str, str] | None:
     belong to its title, type or date and to no other document's ("the 2016 PEEL inspection").
     """
     query_words = words(query_terms_text(query))
+    stems = [(w, set(tokenize([w])[0])) for w in query_words]  # once, not once per document
     matches = []
     for doc_id, distinctive in lexical.distinctive_namings.items():
-        matched = [w for w in query_words if set(tokenize([w])[0]) & distinctive]
+        matched = [w for w, stemmed in stems if stemmed & distinctive]
         if len(matched) >= 2 and any(_YEAR.fullmatch(w) for w in matched):
             matches.append((doc_id, matched))
     if len(matches) != 1:
