@@ -473,14 +473,13 @@ class Store:
         pairs = sorted(f"{doc_id}={d.doc_hash}" for doc_id, d in self.documents().items())
         return hashlib.sha256("\n".join(pairs).encode()).hexdigest()
 
+    # Queries ask for n results without counting first: Chroma returns fewer when it holds fewer, and a
+    # count costs as much as the query itself on a large collection.
     def dense_search(self, vector: np.ndarray, n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
-        total = self.count()
-        if total == 0:
-            return []
         got = self._read(
             self.chunks.query,
             query_embeddings=[vector],
-            n_results=min(n, total),
+            n_results=n,
             where=filters.where() if filters else None,
             include=["documents", "metadatas", "distances"],
         )
@@ -495,13 +494,10 @@ class Store:
         self, vector: np.ndarray, n: int, filters: Filters | None = None
     ) -> list[tuple[str, float]]:
         """Chunk ids by their best-matching sentence, best first."""
-        total = self._read(self.sentences.count)
-        if total == 0:
-            return []
         got = self._read(
             self.sentences.query,
             query_embeddings=[vector],
-            n_results=min(n, total),
+            n_results=n,
             where=filters.where() if filters else None,
             include=["metadatas", "distances"],
         )
