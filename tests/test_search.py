@@ -60,7 +60,10 @@ def test_asking_for_the_position_now_moves_the_newest_document_up(searcher) -> N
 def test_a_text_tokenised_alone_matches_the_batch_tokeniser_the_index_uses() -> None:
     from retrieval.lexical import _tokenize, tokenize
 
-    texts = ["What is the Net Budget Requirement for 2023/24?", "The PCC’s £1,200,000 sale", "", "the of and"]
+    texts = [
+        "What is the Net Budget Requirement for 2023/24?", "The PCC’s £1,200,000 sale", "", "the of and",
+        "HMICFRS’s VSA re-visit: 3–8 July 2023 (grade 2 and 3) e.g. Café 24hrs", "Ünïcode ÉTÉ straße 101/999",
+    ]
     assert [tokenize([t])[0] for t in texts] == _tokenize(texts)
     first = tokenize([texts[0]])[0]
     first.append("changed")  # a caller's list is its own: the cache is not altered
