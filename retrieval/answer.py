@@ -204,14 +204,13 @@ def candidates(
         body = set(tokenize([passage.text])[0])
         vectors = {(a, b): v for a, b, v in stored.get(passage.chunk.chunk_id, [])}
         fits_period = _fits_period(periods, passage)
-        before = _lead_in(passage, searcher.lexical)
+        # The sentence before ("this disposal ... for £1.2m" names its subject one sentence earlier).
+        present = set(tokenize([_lead_in(passage, searcher.lexical)])[0])
         for start, end in sentence_spans(passage.text):
             raw = passage.text[start:end]
             text = _MARKER.sub("", raw).strip()
-            present = set(tokenize([text])[0])
-            lead = set(tokenize([before])[0])  # "this disposal ... for £1.2m" names its subject one sentence earlier
+            lead, present = present, set(tokenize([text])[0])
             context = heading | lead
-            before = text
             if len(text.split()) < 4 or (start, end) not in vectors or _is_heading(raw):
                 continue
             coverage = sum(
@@ -270,6 +269,8 @@ _VERBS = frozenset("has have had did does do are is were was will would could ca
 
 
 _DURATION = r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?)\b|(?:hrs?|mins?)\b"
+# A number that counts: not a sum (£), a share (%), a year, or a length of time.
+_A_COUNT = re.compile(rf"(?<![£\d.,/])(?!(?:19|20)\d\d\b)\d[\d,]*(?![\d.,]*\s*(?:%|per ?cent|{_DURATION}))", re.I)
 _ANYONE = frozenset(tokenize(["people persons individuals ones members public"])[0])
 _STOPS = frozenset("the a an of in on at to for by from with and or that which who than as".split())
 
@@ -343,7 +344,7 @@ def _counts(text: str, things: list[str], passage_terms: set[str]) -> bool:
     if not modifiers <= passage_terms:
         return False
     if head in _ANYONE:  # "how many people": any count, but not a sum, a share, a year or a length of time
-        return bool(re.search(rf"(?<![£\d.,/])(?!(?:19|20)\d\d\b)\d[\d,]*(?![\d.,]*\s*(?:%|per ?cent|{_DURATION}))", text, re.I))
+        return bool(_A_COUNT.search(text))
     tokens = re.findall(r"[\w£%.,/'’-]+", text)
     for i, token in enumerate(tokens):
         if re.fullmatch(r"£?\d[\d,.]*%?", token) or token.lower() in _NUMBER_WORDS.split("|"):
