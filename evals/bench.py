@@ -772,7 +772,7 @@ class _Clocked:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._embedder, name)
 
-    def embed(self, texts: list[str], batch_size: int = 64) -> Any:
+    def embed(self, texts: list[str], batch_size: int = 16) -> Any:
         began = time.perf_counter()
         try:
             return self._embedder.embed(texts, batch_size=batch_size)

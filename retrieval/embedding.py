@@ -52,7 +52,7 @@ class Embedder:
         """Word pieces the model reads for ``text``, including [CLS] and [SEP]."""
         return len(self._tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
 
-    def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def embed(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:  # torch on 2 cores gains nothing from parallel encodes
