@@ -34,9 +34,17 @@ def _long_form(abbreviation: str, words: list[str]) -> str:
 
 
 def expand(query: str, glossary: dict[str, str]) -> str:
-    """The query with the long form of each abbreviation it uses ("DVPNs" -> "Domestic Violence ...")."""
+    """The query with each abbreviation's other form: "DVPNs" gains "Domestic Violence ...", "most similar group" "MSG"."""
     extra = []
     for abbreviation, long_form in glossary.items():
         if re.search(rf"\b{re.escape(abbreviation)}s?\b", query):
             extra.append(long_form)
+        elif len(long_form.split()) > 1 and re.search(_spelled_out(long_form), query, re.I):
+            extra.append(abbreviation)
     return f"{query} {' '.join(extra)}" if extra else query
+
+
+def _spelled_out(long_form: str) -> str:
+    """A pattern for the long form in any case, each word singular or plural."""
+    words = [re.escape(w.removesuffix("s")) + "s?" for w in long_form.split()]
+    return r"\b" + r"\s+".join(words) + r"\b"

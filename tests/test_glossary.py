@@ -20,6 +20,14 @@ def test_a_query_gains_the_long_form_of_an_abbreviation_it_uses() -> None:
     assert expand("Do notices work?", glossary) == "Do notices work?"
 
 
+def test_a_query_that_spells_an_abbreviation_out_gains_the_abbreviation() -> None:
+    glossary = {"MSG": "Most Similar Group", "AFI": "areas for improvement", "CP": "Crime"}
+    assert expand("Which force in the most similar groups?", glossary) == "Which force in the most similar groups? MSG"
+    assert expand("What are the areas for improvement?", glossary).endswith("? AFI")
+    assert expand("Which group is most similar?", glossary) == "Which group is most similar?"
+    assert expand("Is crime down?", glossary) == "Is crime down?"  # one word is no spelling-out
+
+
 def test_the_shipped_corpus_defines_the_abbreviations_users_ask_about(searcher) -> None:
     glossary = searcher.lexical.glossary
     for abbreviation in ("PCC", "HMICFRS", "VSA", "AFI", "PEEL", "VAWG", "DVPN", "SARC"):
