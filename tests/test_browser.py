@@ -228,6 +228,18 @@ def test_hostile_questions_typed_into_the_public_page_show_as_text(browser: Brow
     session.close()
 
 
+def test_a_question_sent_while_an_answer_is_still_streaming_is_answered_next(desktop: Session) -> None:
+    page = desktop.page
+    page.locator("#q-question textarea").fill("What is the Net Budget Requirement for 2023/24?")
+    page.keyboard.press("Enter")
+    expect(page.locator("#q-chat")).to_contain_text("Requirement for 2023/24?")  # sent; its answer is on its way
+    expect(page.locator("#q-question textarea")).to_have_value("")
+    page.locator("#q-question textarea").fill("Who chairs the panel?")
+    page.keyboard.press("Enter")
+    desktop.wait_for_answers(2)
+    expect(page.locator("#q-chat")).to_contain_text("Who chairs the panel?")
+
+
 def test_the_timeline_tab_lists_cited_entries_oldest_first(desktop: Session) -> None:
     page = desktop.page
     page.get_by_role("tab", name="Timeline").click()

@@ -154,7 +154,7 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
             yield (gr.skip(),) * 6
             return
         chat = [*chat, {"role": "user", "content": escape_markdown(question[: guard.limits.max_question_chars])}]
-        yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()  # only this yield empties the box
         turn = len(answers)
         if writing:
             drafting = _drafted(lambda on_token: answer_or_reply(
@@ -165,24 +165,24 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
             for draft, outcome in drafting:
                 if draft:
                     chat[-1] = {"role": "assistant", "content": draft_message(draft)}
-                    yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    yield chat, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             chat.pop()
         else:
             outcome = answer_or_reply(question, turns, types, doc_ids, date_from, date_to, request)
         if isinstance(outcome, str):
             chat.append({"role": "assistant", "content": outcome})
-            yield chat, "", turns, [*answers, None], gr.skip(), gr.skip()
+            yield chat, gr.skip(), turns, [*answers, None], gr.skip(), gr.skip()
             return
         answer, filters = outcome
         chat.append({"role": "assistant", "content": ""})
         steps = list(reply_steps(answer, turn, describe(filters, current_documents()), searcher.lexical.glossary))
         for step in steps[-1:] if writing else steps:  # a checked draft replaces the draft at once
             chat[-1] = {"role": "assistant", "content": step}
-            yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield chat, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             time.sleep(STEP_SECONDS)
         yield (
             chat,
-            "",
+            gr.skip(),  # the reader may already be typing the next question
             [*turns, Turn.of(answer)],
             [*answers, answer],
             sources_html(answer),
@@ -341,7 +341,9 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         ask_outputs = [chat, question, turns, answers, sources, export]
         answering = {"concurrency_id": ASK_QUEUE, "concurrency_limit": settings.concurrency}
         # The briefing file is made after each answer, so that the download button holds it before a click.
-        question.submit(respond, ask_inputs, ask_outputs, api_visibility="private", **answering).then(
+        question.submit(
+            respond, ask_inputs, ask_outputs, api_visibility="private", trigger_mode="always_last", **answering
+        ).then(
             download_briefing, answers, briefing, api_visibility="private"
         )
         chat.example_select(example_text, None, question, api_visibility="private").then(
