@@ -34,7 +34,7 @@ from retrieval.lexical import sync_lexical_index
 from retrieval.models import Chunk, DocumentInfo, Sentence
 from retrieval.sentences import sentence_spans
 from retrieval.settings import Settings
-from retrieval.store import Owner, Store, version_of
+from retrieval.store import DocumentWrite, Owner, Store, version_of
 
 PIPELINE_VERSION = "3"
 
@@ -224,11 +224,18 @@ def ingest(
             uploads = [settings.uploads_path] if settings.uploads_path.is_dir() else []
             sources, report.failed = discover([*paths, *uploads])
             stored = store.documents()
+            group: list[DocumentWrite] = []
             for done, source in enumerate(sources, start=1):
-                status = _ingest_one(source, settings, store, stored, report, embedder)
+                status, write = _prepare_one(source, settings, store, stored, report, embedder)
+                if write is not None:
+                    group.append(write)
+                if sum(len(w.chunks) for w in group) >= settings.write_batch_chunks:
+                    store.write_documents(group)
+                    group = []
                 renew()
                 if on_progress:
                     on_progress(Progress(done, len(sources), source.doc_id, status))
+            store.write_documents(group)
             if prune:
                 seen = {s.doc_id for s in sources}
                 for doc_id in sorted(set(stored) - seen):
@@ -319,40 +326,40 @@ def publish(store: Store, settings: Settings, *, force: bool = False) -> None:
         sync_lexical_index(store, settings, stamp=stamp, must_save=True)
 
 
-def _ingest_one(
+def _prepare_one(
     source: SourceFile,
     settings: Settings,
     store: Store,
     stored: dict,
     report: IngestReport,
     embedder: Embedder | None,
-) -> str:
+) -> tuple[str, DocumentWrite | None]:
+    """Read, split and embed one file: its status, and what to write unless it is unchanged or failed."""
     try:
         doc_hash = document_hash(source, settings)
         previous = stored.get(source.doc_id)
         if previous is not None and previous.doc_hash == doc_hash:
             report.unchanged.append(source.doc_id)
-            return "unchanged"
+            return "unchanged", None
         embedder = embedder or get_embedder(settings.embedding_model)
         doc = prepare(source, settings, embedder, version_of(doc_hash))
         doc_id = doc.info.doc_id
-        chunk_vectors = _embed_missing(
-            store.reusable_embeddings(doc_id, "chunks"), doc.chunks, doc.chunk_texts, embedder, settings, report
-        )
+        # Only a document already stored can have vectors to reuse; a new one would cost two empty reads.
+        reusable = (lambda kind: store.reusable_embeddings(doc_id, kind)) if previous else (lambda kind: {})
+        chunk_vectors = _embed_missing(reusable("chunks"), doc.chunks, doc.chunk_texts, embedder, settings, report)
         sentence_vectors = _embed_missing(
-            store.reusable_embeddings(doc_id, "sentences"), doc.sentences, [s.text for s in doc.sentences],
-            embedder, settings, None,
+            reusable("sentences"), doc.sentences, [s.text for s in doc.sentences], embedder, settings, None
         )
-        store.write_document(doc.info, doc.text, doc_hash, doc.chunks, chunk_vectors, doc.sentences, sentence_vectors)
     except (UnsupportedFormat, UnreadableDocument) as error:
         report.failed.append((str(source.path), str(error)))
-        return "failed"
+        return "failed", None
     except OSError as error:
         report.failed.append((str(source.path), f"{source.path.name}: cannot read ({error.strerror or error})"))
-        return "failed"
+        return "failed", None
     status = "updated" if previous is not None else "added"
     (report.updated if previous is not None else report.added).append(source.doc_id)
-    return status
+    write = DocumentWrite(doc.info, doc.text, doc_hash, doc.chunks, chunk_vectors, doc.sentences, sentence_vectors)
+    return status, write
 
 
 def _embed_missing(

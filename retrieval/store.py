@@ -252,6 +252,28 @@ def open_client(settings: Settings) -> Any:
         raise StoreUnavailable(f"cannot open the Chroma store at {settings.chroma_path} ({cause}). {advice}") from error
 
 
+@dataclass(frozen=True)
+class DocumentWrite:
+    """One document's new version, ready to be written: its text, chunks, sentences and their vectors."""
+
+    info: DocumentInfo
+    text: str
+    doc_hash: str
+    chunks: Sequence[Chunk]
+    chunk_vectors: np.ndarray
+    sentences: Sequence[Sentence] = ()
+    sentence_vectors: np.ndarray | None = None
+
+    @property
+    def version(self) -> str:
+        return version_of(self.doc_hash)
+
+
+def _stacked(arrays: list[np.ndarray]) -> np.ndarray:
+    nonempty = [a for a in arrays if len(a)]
+    return np.concatenate(nonempty) if nonempty else np.zeros((0, 1), dtype=np.float32)
+
+
 class Store:
     def __init__(self, settings: Settings, client: Any | None = None) -> None:
         self.settings = settings
@@ -312,20 +334,41 @@ class Store:
         sentence_vectors: np.ndarray | None = None,
     ) -> None:
         """Add a document's new version and commit it; the old version stays until ``purge``."""
-        version = version_of(doc_hash)
-        self._mark_pending(info)
-        by_id = {c.chunk_id: c for c in chunks}
+        self.write_documents([DocumentWrite(info, text, doc_hash, chunks, chunk_vectors, sentences, sentence_vectors)])
+
+    def write_documents(self, writes: Sequence[DocumentWrite]) -> None:
+        """Add several documents' new versions and commit them together, in a handful of calls.
+
+        Each call to Chroma costs tens of milliseconds whatever its size, so a
+        group of small documents is written as one: marked pending, their chunks
+        and sentences added, then all committed by one upsert of their records.
+        """
+        if not writes:
+            return
+        self._mark_pending([w.info for w in writes])
+        chunks = [(c, w.version) for w in writes for c in w.chunks]
+        by_id = {c.chunk_id: c for c, _ in chunks}
         self._add(
-            self.chunks, [c.chunk_id for c in chunks], [c.text for c in chunks],
-            [chunk_metadata(c) | {"version": version} for c in chunks], chunk_vectors,
+            self.chunks, [c.chunk_id for c, _ in chunks], [c.text for c, _ in chunks],
+            [chunk_metadata(c) | {"version": v} for c, v in chunks],
+            _stacked([w.chunk_vectors for w in writes]),
         )
+        sentences = [(s, w.version) for w in writes for s in w.sentences]
         self._add(
-            self.sentences, [s.sentence_id for s in sentences], [s.text for s in sentences],
-            [_sentence_metadata(s, by_id[s.chunk_id]) | {"version": version} for s in sentences],
-            sentence_vectors if sentence_vectors is not None else np.zeros((0, 1), dtype=np.float32),
+            self.sentences, [s.sentence_id for s, _ in sentences], [s.text for s, _ in sentences],
+            [_sentence_metadata(s, by_id[s.chunk_id]) | {"version": v} for s, v in sentences],
+            _stacked([w.sentence_vectors for w in writes if w.sentence_vectors is not None]),
         )
-        meta = _record_metadata(info) | {"doc_hash": doc_hash, "n_chunks": len(chunks), "pending": 1}
-        self._call(self.docs.upsert, ids=[info.doc_id], documents=[text], metadatas=[meta], embeddings=[[0.0]])
+        self._call(
+            self.docs.upsert,
+            ids=[w.info.doc_id for w in writes],
+            documents=[w.text for w in writes],
+            metadatas=[
+                _record_metadata(w.info) | {"doc_hash": w.doc_hash, "n_chunks": len(w.chunks), "pending": 1}
+                for w in writes
+            ],
+            embeddings=[[0.0]] * len(writes),
+        )
 
     def delete_document(self, doc_id: str) -> None:
         """Hide the document at once (its record uncommitted), then remove its records."""
@@ -343,19 +386,29 @@ class Store:
 
     def purge(self, doc_ids: Sequence[str]) -> None:
         """Remove every chunk and sentence of these documents not of their committed version."""
-        for doc_id in doc_ids:
-            got = self._call(self.docs.get, ids=[doc_id], include=["metadatas"])
-            meta = dict(got["metadatas"][0]) if got["ids"] else {}
-            version = version_of(str(meta.get("doc_hash", "")))
-            stale: dict[str, Any] = {"doc_id": doc_id}
-            if version:
-                stale = {"$and": [{"doc_id": doc_id}, {"version": {"$ne": version}}]}
-            self._call(self.sentences.delete, where=stale)
-            self._call(self.chunks.delete, where=stale)
-            if not version:
-                self._call(self.docs.delete, ids=[doc_id])
-            elif meta.get("pending"):
-                self._call(self.docs.update, ids=[doc_id], metadatas=[meta | {"pending": 0}])
+        ids = list(dict.fromkeys(doc_ids))
+        step = max(1, min(self._max_batch(), _PAGE))
+        for group in (ids[i : i + step] for i in range(0, len(ids), step)):
+            got = self._call(self.docs.get, ids=group, include=["metadatas"])
+            records = {doc_id: dict(meta) for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True)}
+            gone: list[str] = []
+            finished: dict[str, dict[str, Any]] = {}
+            for doc_id in group:
+                meta = records.get(doc_id, {})
+                version = version_of(str(meta.get("doc_hash", "")))
+                stale: dict[str, Any] = {"doc_id": doc_id}
+                if version:
+                    stale = {"$and": [{"doc_id": doc_id}, {"version": {"$ne": version}}]}
+                self._call(self.sentences.delete, where=stale)
+                self._call(self.chunks.delete, where=stale)
+                if not version:
+                    gone.append(doc_id)
+                elif meta.get("pending"):
+                    finished[doc_id] = meta | {"pending": 0}
+            if gone:
+                self._call(self.docs.delete, ids=gone)
+            if finished:
+                self._call(self.docs.update, ids=list(finished), metadatas=list(finished.values()))
 
     def recover(self) -> list[str]:
         """Finish or undo whatever an interrupted ingest left behind; the documents touched."""
@@ -386,14 +439,20 @@ class Store:
         self._call(self.docs.update, ids=[doc_id], metadatas=[{"doc_hash": "", "pending": 1}])
         self.purge([doc_id])
 
-    def _mark_pending(self, info: DocumentInfo) -> None:
-        got = self._call(self.docs.get, ids=[info.doc_id], include=["metadatas"])
-        if got["ids"]:
-            meta = dict(got["metadatas"][0]) | {"pending": 1}
-            self._call(self.docs.update, ids=[info.doc_id], metadatas=[meta])
-        else:  # a new document: a record that claims no version yet
-            meta = _record_metadata(info) | {"doc_hash": "", "n_chunks": 0, "pending": 1}
-            self._call(self.docs.upsert, ids=[info.doc_id], documents=[""], metadatas=[meta], embeddings=[[0.0]])
+    def _mark_pending(self, infos: Sequence[DocumentInfo]) -> None:
+        got = self._call(self.docs.get, ids=[i.doc_id for i in infos], include=["metadatas"])
+        known = {doc_id: dict(meta) for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True)}
+        if known:
+            self._call(self.docs.update, ids=list(known), metadatas=[m | {"pending": 1} for m in known.values()])
+        new = [i for i in infos if i.doc_id not in known]
+        if new:  # new documents: records that claim no version yet
+            self._call(
+                self.docs.upsert,
+                ids=[i.doc_id for i in new],
+                documents=[""] * len(new),
+                metadatas=[_record_metadata(i) | {"doc_hash": "", "n_chunks": 0, "pending": 1} for i in new],
+                embeddings=[[0.0]] * len(new),
+            )
 
     def _add(self, collection: Any, ids: list[str], texts: list[str], metas: list[dict], vectors: np.ndarray) -> None:
         batch = max(1, min(self._max_batch(), 1000))

@@ -86,3 +86,14 @@ def test_a_document_without_a_manifest_entry_gets_inferred_metadata(settings, tm
     ingest([folder], settings, embedder=embedder)
     doc = Store(settings).documents()["minutes.md"].info
     assert (doc.title, doc.date, doc.type) == ("Panel meeting minutes", "2024-03-03", "minutes")
+
+
+def test_documents_written_in_one_group_or_one_by_one_end_up_the_same(tmp_path, corpus_copy, embedder) -> None:
+    together = Settings(home=tmp_path / "together", corpus=corpus_copy)
+    one_by_one = Settings(home=tmp_path / "apart", corpus=corpus_copy, write_batch_chunks=1)
+    for settings in (together, one_by_one):
+        report = ingest([corpus_copy], settings, embedder=embedder)
+        assert len(report.added) == 5 and not report.failed
+        assert Store(settings).check() == []
+    assert _state(together) == _state(one_by_one)
+    assert Store(together).documents().keys() == Store(one_by_one).documents().keys()
