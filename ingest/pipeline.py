@@ -344,11 +344,12 @@ def _prepare_one(
         embedder = embedder or get_embedder(settings.embedding_model)
         doc = prepare(source, settings, embedder, version_of(doc_hash))
         doc_id = doc.info.doc_id
-        # Only a document already stored can have vectors to reuse; a new one would cost two empty reads.
-        reusable = (lambda kind: store.reusable_embeddings(doc_id, kind)) if previous else (lambda kind: {})
-        chunk_vectors = _embed_missing(reusable("chunks"), doc.chunks, doc.chunk_texts, embedder, settings, report)
+        # Only a document already stored has vectors to reuse; asking for a new one's costs two empty reads.
+        known_chunks = store.reusable_embeddings(doc_id, "chunks") if previous else {}
+        known_sentences = store.reusable_embeddings(doc_id, "sentences") if previous else {}
+        chunk_vectors = _embed_missing(known_chunks, doc.chunks, doc.chunk_texts, embedder, settings, report)
         sentence_vectors = _embed_missing(
-            reusable("sentences"), doc.sentences, [s.text for s in doc.sentences], embedder, settings, None
+            known_sentences, doc.sentences, [s.text for s in doc.sentences], embedder, settings, None
         )
     except (UnsupportedFormat, UnreadableDocument) as error:
         report.failed.append((str(source.path), str(error)))
