@@ -261,8 +261,8 @@ class DocumentWrite:
     doc_hash: str
     chunks: Sequence[Chunk]
     chunk_vectors: np.ndarray
-    sentences: Sequence[Sentence] = ()
-    sentence_vectors: np.ndarray | None = None
+    sentences: Sequence[Sentence]
+    sentence_vectors: np.ndarray
 
     @property
     def version(self) -> str:
@@ -323,21 +323,8 @@ class Store:
             for record_id, vector in zip(got["ids"], got["embeddings"], strict=True)
         }
 
-    def write_document(
-        self,
-        info: DocumentInfo,
-        text: str,
-        doc_hash: str,
-        chunks: Sequence[Chunk],
-        chunk_vectors: np.ndarray,
-        sentences: Sequence[Sentence] = (),
-        sentence_vectors: np.ndarray | None = None,
-    ) -> None:
-        """Add a document's new version and commit it; the old version stays until ``purge``."""
-        self.write_documents([DocumentWrite(info, text, doc_hash, chunks, chunk_vectors, sentences, sentence_vectors)])
-
     def write_documents(self, writes: Sequence[DocumentWrite]) -> None:
-        """Add several documents' new versions and commit them together, in a handful of calls.
+        """Add documents' new versions and commit them together; the old versions stay until ``purge``.
 
         Each call to Chroma costs tens of milliseconds whatever its size, so a
         group of small documents is written as one: marked pending, their chunks
@@ -357,7 +344,7 @@ class Store:
         self._add(
             self.sentences, [s.sentence_id for s, _ in sentences], [s.text for s, _ in sentences],
             [_sentence_metadata(s, by_id[s.chunk_id]) | {"version": v} for s, v in sentences],
-            _stacked([w.sentence_vectors for w in writes if w.sentence_vectors is not None]),
+            _stacked([w.sentence_vectors for w in writes]),
         )
         self._call(
             self.docs.upsert,

@@ -16,7 +16,7 @@ from retrieval.errors import IngestLocked
 from retrieval.lexical import LexicalIndex
 from retrieval.search import Searcher
 from retrieval.settings import Settings
-from retrieval.store import Store, version_of
+from retrieval.store import DocumentWrite, Store, version_of
 
 
 LETTER = "pcc-letter-home-secretary-2023-12-18.txt"
@@ -102,10 +102,10 @@ def test_a_reader_sees_the_old_version_until_the_new_one_is_published(settings, 
     doc_hash = document_hash(source, settings)
     doc = prepare(source, settings, embedder, version_of(doc_hash))
     store = Store(settings)
-    store.write_document(
+    store.write_documents([DocumentWrite(
         doc.info, doc.text, doc_hash, doc.chunks, embedder.embed(doc.chunk_texts),
         doc.sentences, embedder.embed([s.text for s in doc.sentences]),
-    )
+    )])
 
     during = {p.chunk.chunk_id for p in searcher.search(question, k=20)}
     assert during == before  # the half-published document is invisible
