@@ -32,7 +32,7 @@ from retrieval.embedding import Embedder, get_embedder
 from retrieval.errors import IngestLocked, StoreUnavailable, UnreadableDocument, UnsupportedFormat
 from retrieval.lexical import sync_lexical_index
 from retrieval.models import Chunk, DocumentInfo, Sentence
-from retrieval.sentences import sentence_spans
+from retrieval.sentences import chunk_sentences, content_hash
 from retrieval.settings import Settings
 from retrieval.store import DocumentWrite, Owner, Store, version_of
 
@@ -167,25 +167,11 @@ def prepare(source: SourceFile, settings: Settings, embedder: Embedder, version:
             section=str(node.metadata.get("section", "")),
         )
         embed_text = embedding_text(draft, embedder.count_tokens, embedder.max_tokens)
-        chunk = replace(draft, chunk_id=f"{info.doc_id}:{version}:{index}:{_content_hash(embed_text)}")
+        chunk = replace(draft, chunk_id=f"{info.doc_id}:{version}:{index}:{content_hash(embed_text)}")
         chunks.append(chunk)
         texts.append(embed_text)
         sentences.extend(chunk_sentences(chunk))
     return Prepared(info, text, chunks, texts, sentences)
-
-
-def chunk_sentences(chunk: Chunk) -> list[Sentence]:
-    """The sentences of a chunk worth matching on their own (four words or more)."""
-    return [
-        Sentence(f"{chunk.chunk_id}#{start}:{_content_hash(chunk.text[start:end])}", chunk.chunk_id, start, end,
-                 chunk.text[start:end])
-        for start, end in sentence_spans(chunk.text)
-        if len(chunk.text[start:end].split()) >= 4
-    ]
-
-
-def _content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @contextmanager

@@ -197,7 +197,7 @@ def candidates(
     named = _rarest(measured_terms(query), searcher)
     why = asks_why(query)
     own_numbers = sorted(set(re.findall(r"\d[\d,./]*\d|\d", query)), key=len, reverse=True)
-    stored = searcher.store.sentence_vectors([p.chunk.chunk_id for p in passages])
+    stored = searcher.store.sentence_vectors([p.chunk for p in passages])
     found: list[Candidate] = []
     for index, passage in enumerate(passages):
         heading = set(tokenize([passage.chunk.context])[0])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+
+from retrieval.models import Chunk, Sentence
 
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st no nos vs etc e.g i.e cllr prof rt hon approx fig para paras ref cf".split()
@@ -18,6 +21,21 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         line_start = start + line.start()
         spans.extend(_line_sentences(text, line_start, start + line.end()))
     return spans
+
+
+def content_hash(text: str) -> str:
+    """The short hash that ends chunk and sentence ids: a change of text is a change of id."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def chunk_sentences(chunk: Chunk) -> list[Sentence]:
+    """The sentences of a chunk worth matching on their own (four words or more), with their stored ids."""
+    return [
+        Sentence(f"{chunk.chunk_id}#{start}:{content_hash(chunk.text[start:end])}", chunk.chunk_id, start, end,
+                 chunk.text[start:end])
+        for start, end in sentence_spans(chunk.text)
+        if len(chunk.text[start:end].split()) >= 4
+    ]
 
 
 def _line_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -33,6 +33,7 @@ import numpy as np
 
 from retrieval.errors import IngestLocked, QuorumError, StoreUnavailable, StoreWriteFailed
 from retrieval.models import Chunk, DocumentInfo, Sentence
+from retrieval.sentences import chunk_sentences
 from retrieval.settings import Settings
 
 _PAGE = 2000
@@ -553,17 +554,21 @@ class Store:
             best.setdefault(chunk_id, 1.0 - float(distance))
         return list(best.items())
 
-    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
-        """Each chunk's stored sentence vectors, as (start, end, vector) in chunk order."""
-        if not chunk_ids:
+    def sentence_vectors(self, chunks: Sequence[Chunk]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """Each chunk's stored sentence vectors, as (start, end, vector) in chunk order.
+
+        Read by id (a sentence's id follows from its chunk's text): a metadata
+        filter over 300k sentences took 20 to 40 times as long.
+        """
+        wanted = {s.sentence_id: s for chunk in chunks for s in chunk_sentences(chunk)}
+        if not wanted:
             return {}
-        got = self._read(
-            self.sentences.get, where={"chunk_id": {"$in": chunk_ids}}, include=["embeddings", "metadatas"]
-        )
+        got = self._read(self.sentences.get, ids=list(wanted), include=["embeddings"])
         found: dict[str, list[tuple[int, int, np.ndarray]]] = {}
-        for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
-            found.setdefault(str(meta["chunk_id"]), []).append(
-                (int(meta["start"]), int(meta["end"]), np.asarray(vector, dtype=np.float32))
+        for sentence_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+            sentence = wanted[sentence_id]
+            found.setdefault(sentence.chunk_id, []).append(
+                (sentence.start, sentence.end, np.asarray(vector, dtype=np.float32))
             )
         return {k: sorted(v, key=lambda item: item[0]) for k, v in found.items()}
 

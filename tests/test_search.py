@@ -68,3 +68,18 @@ def test_a_text_tokenised_alone_matches_the_batch_tokeniser_the_index_uses() -> 
     first = tokenize([texts[0]])[0]
     first.append("changed")  # a caller's list is its own: the cache is not altered
     assert tokenize([texts[0]])[0] == _tokenize([texts[0]])[0]
+
+
+def test_sentence_vectors_are_read_back_for_every_sentence_of_the_chunks_asked_for(searcher) -> None:
+    import numpy as np
+
+    from retrieval.sentences import chunk_sentences
+
+    chunks = [p.chunk for p in searcher.search("victim satisfaction and complaints", 4)]
+    stored = searcher.store.sentence_vectors(chunks)
+    for chunk in chunks:
+        expected = [(s.start, s.end) for s in chunk_sentences(chunk)]
+        assert [(a, b) for a, b, _ in stored[chunk.chunk_id]] == expected
+    start, end, vector = stored[chunks[0].chunk_id][0]
+    fresh = searcher.embedder.embed([chunks[0].text[start:end]])[0]
+    assert float(np.dot(vector, fresh)) > 0.99
