@@ -38,6 +38,7 @@ MAX_QUESTION_CHARS = 1000
 CANDIDATE_PASSAGES = 8
 
 _MARKER = re.compile(r"^(?:\d{1,3}\.\s+|•\s*)")
+_BARE_MARKER = re.compile(r"\d{1,3}\.|•")  # a paragraph's number, split off as a sentence of its own
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand|million|half"
 _KIND_NEEDS = {
     "grade": GRADE,
@@ -76,6 +77,7 @@ class Candidate:
     fits_kind: bool
     fits_period: bool
     gives_reason: bool = False  # a "why" question, and the sentence says because, due to, result of...
+    span: tuple[int, int] = (0, 0)  # where it stands in the passage's text
 
     def score(self, weights: SentenceScoring) -> float:
         return (
@@ -208,7 +210,7 @@ def candidates(
         present = set(tokenize([_lead_in(passage, searcher.lexical)])[0])
         for start, end in sentence_spans(passage.text):
             raw = passage.text[start:end]
-            text = _MARKER.sub("", raw).strip()
+            text = _quoted(raw)
             lead, present = present, set(tokenize([text])[0])
             context = heading | lead
             if len(text.split()) < 4 or (start, end) not in vectors or _is_heading(raw):
@@ -227,8 +229,13 @@ def candidates(
             if fits_kind and named:
                 fits_kind = named in present | lead  # a figure of what was asked about, not of something else
             reason = why and bool(_BECAUSE.search(text))
-            found.append(Candidate(index, text, coverage, similarity, fits_kind, fits_period, reason))
+            found.append(Candidate(index, text, coverage, similarity, fits_kind, fits_period, reason, (start, end)))
     return found
+
+
+def _quoted(raw: str) -> str:
+    """A sentence as an answer quotes it: without its paragraph number or bullet."""
+    return _MARKER.sub("", raw).strip()
 
 
 def _lead_in(passage: Passage, snapshot: LexicalIndex) -> str:
@@ -262,6 +269,83 @@ def choose(found: list[Candidate], settings: Settings, parts: int = 1) -> list[C
         if candidate.score(weights) >= settings.keep_ratio * best and candidate.text not in {c.text for c in chosen}:
             chosen.append(candidate)
     return chosen
+
+
+# A sentence that opens so leans on the one before it: "This", "However", "As a result".
+_LEANS_BACK = re.compile(
+    r"(?:this|these|those|such|however|but|by contrast|in contrast|conversely|in particular|despite this"
+    r"|as a result|consequently|therefore|in addition|additionally|furthermore|moreover)\b",
+    re.I,
+)
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Quotation:
+    """Sentences quoted together from one passage, in the passage's order."""
+
+    passage: Passage
+    sentences: tuple[str, ...]
+
+
+def context_of(passage: Passage, span: Span) -> list[Span]:
+    """The sentence at ``span``, with the sentence before when it leans on that one,
+    and the sentence after when that one leans on it; both from the same paragraph."""
+    spans = sentence_spans(passage.text)
+    if span not in spans:
+        return [span]
+    i = spans.index(span)
+    run = [span]
+    if i > 0 and _LEANS_BACK.match(_quoted(_text(passage, span))) and _continues(passage, spans[i - 1], span):
+        run.insert(0, spans[i - 1])
+    if i + 1 < len(spans) and _continues(passage, span, spans[i + 1]):
+        following = _quoted(_text(passage, spans[i + 1]))
+        if _LEANS_BACK.match(following) and len(following.split()) >= 4:
+            run.append(spans[i + 1])
+    return run
+
+
+def _text(passage: Passage, span: Span) -> str:
+    return passage.text[span[0] : span[1]]
+
+
+def _continues(passage: Passage, first: Span, second: Span) -> bool:
+    """Do two neighbouring sentences belong to one paragraph, neither of them a heading?"""
+    texts = (_text(passage, first), _text(passage, second))
+    return (
+        "\n\n" not in passage.text[first[1] : second[0]]
+        and not _MARKER.match(texts[1])
+        and not any(_is_heading(t) or _BARE_MARKER.fullmatch(t) for t in texts)
+    )
+
+
+def quotations(chosen: Sequence[tuple[Passage, Candidate]], with_context: bool = True) -> list[Quotation]:
+    """The chosen sentences as the answer quotes them, best first.
+
+    With ``with_context``, each comes with the neighbours it leans on (see
+    ``context_of``). Sentences of one passage that follow one another are
+    quoted as one run; no sentence is quoted twice.
+    """
+    runs: list[tuple[Passage, list[Span], list[int]]] = []  # passage, its sentences, the run's sentence numbers
+    quoted: set[tuple[str, int]] = set()
+    for passage, candidate in chosen:
+        spans = sentence_spans(passage.text)
+        wanted = context_of(passage, candidate.span) if with_context else [candidate.span]
+        indices = [spans.index(s) for s in wanted if s in spans]
+        fresh = [i for i in indices if (passage.chunk.chunk_id, i) not in quoted]
+        if not fresh:
+            continue
+        quoted.update((passage.chunk.chunk_id, i) for i in fresh)
+        joined = next(
+            (run for other, _, run in runs
+             if other.chunk.chunk_id == passage.chunk.chunk_id and (run[-1] + 1 == fresh[0] or fresh[-1] + 1 == run[0])),
+            None,
+        )
+        if joined is None:
+            runs.append((passage, spans, fresh))
+        else:
+            joined[:] = sorted(joined + fresh)
+    return [Quotation(p, tuple(_quoted(_text(p, spans[i])) for i in run)) for p, spans, run in runs]
 
 
 _ADJECTIVES = frozenset("extra additional new more further other different separate total police".split())
@@ -424,10 +508,11 @@ def answer_question(
     numbers: dict[str, int] = {}
     cited: dict[str, tuple[Passage, list[str]]] = {}
     text_parts: list[str] = []
-    for passage, sentence in chosen:
+    for quotation in quotations(chosen, settings.quote_context):
+        passage = quotation.passage
         n = numbers.setdefault(passage.chunk.chunk_id, len(numbers) + 1)
-        text_parts.append(f"{sentence.text} [{n}]")
-        cited.setdefault(passage.chunk.chunk_id, (passage, []))[1].append(sentence.text)
+        text_parts.append(f"{' '.join(quotation.sentences)} [{n}]")
+        cited.setdefault(passage.chunk.chunk_id, (passage, []))[1].extend(quotation.sentences)
     citations = [Citation(numbers[i], p, tuple(texts)) for i, (p, texts) in cited.items()]
     shown = _passages_to_show(passages, [c.passage for c in citations], k)
     timing = {"total": (time.perf_counter() - began) * 1000}

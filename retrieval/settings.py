@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     abstain_below: float = Field(0.35, description="Least score the best sentence needs, else abstain.")
     sentence_scoring: SentenceScoring = Field(default_factory=SentenceScoring)
     keep_ratio: float = Field(0.6, gt=0, le=1, description="Further sentences need this share of the best score.")
+    quote_context: bool = Field(
+        True, description="Quote an answer sentence with a neighbour that leans on it or that it leans on ('This ...')."
+    )
 
     llm: Literal["none", "local", "ollama", "openai"] = Field("none", description="Who writes answers.")
     llm_model: str = Field("", description="GGUF path (local; default Gemma 3 270M) or model name (ollama, openai).")

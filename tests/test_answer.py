@@ -1,0 +1,84 @@
+"""How an extractive answer quotes its sentences: whole thoughts, never a sentence twice."""
+
+from retrieval.answer import Candidate, context_of, quotations
+from retrieval.models import Chunk, DocumentInfo, Passage
+from retrieval.sentences import sentence_spans
+
+DOC = DocumentInfo("doc", "Annual Report", "report", date="2024-06-01")
+
+
+def passage(text: str, chunk_id: str = "doc:0:abc") -> Passage:
+    return Passage(Chunk(chunk_id, DOC, text, 0, len(text), 0), 1.0)
+
+
+def chosen(p: Passage, sentence: str) -> tuple[Passage, Candidate]:
+    span = next(s for s in sentence_spans(p.text) if sentence in p.text[s[0] : s[1]])
+    return p, Candidate(0, p.text[span[0] : span[1]], 0.5, 0.5, True, True, span=span)
+
+
+def sentences_of(p: Passage, spans: list[tuple[int, int]]) -> list[str]:
+    return [p.text[a:b] for a, b in spans]
+
+
+REPORT = passage(
+    "The force recorded 1,204 complaints in 2023/24. This is 12% more than the year before. "
+    "The Commissioner has asked for a review of the process. Officers attended 96% of calls."
+)
+
+
+def test_a_sentence_that_leans_back_is_quoted_with_the_one_before() -> None:
+    p, candidate = chosen(REPORT, "This is 12% more")
+    assert sentences_of(p, context_of(p, candidate.span)) == [
+        "The force recorded 1,204 complaints in 2023/24.",
+        "This is 12% more than the year before.",
+    ]
+
+
+def test_a_sentence_is_quoted_with_the_next_when_that_one_leans_on_it() -> None:
+    p, candidate = chosen(REPORT, "The force recorded")
+    assert sentences_of(p, context_of(p, candidate.span))[-1] == "This is 12% more than the year before."
+
+
+def test_a_sentence_that_stands_alone_is_quoted_alone() -> None:
+    p, candidate = chosen(REPORT, "The Commissioner has asked")
+    assert sentences_of(p, context_of(p, candidate.span)) == ["The Commissioner has asked for a review of the process."]
+
+
+def test_context_stops_at_a_paragraph_break_a_numbered_paragraph_and_a_heading() -> None:
+    for text in (
+        "Complaints rose in 2023/24.\n\nThis is being reviewed by the panel.",
+        "12. Complaints rose in 2023/24.\n13. This is being reviewed by the panel.",
+        "Complaints\nThis is being reviewed by the panel.",
+    ):
+        p, candidate = chosen(passage(text), "This is being reviewed")
+        assert sentences_of(p, context_of(p, candidate.span)) == ["This is being reviewed by the panel."], text
+
+
+def test_neighbouring_chosen_sentences_are_quoted_as_one_run_without_repeats() -> None:
+    picks = [chosen(REPORT, "This is 12% more"), chosen(REPORT, "The force recorded"), chosen(REPORT, "Officers")]
+    runs = quotations(picks)
+    assert [q.sentences for q in runs] == [
+        ("The force recorded 1,204 complaints in 2023/24.", "This is 12% more than the year before."),
+        ("Officers attended 96% of calls.",),
+    ]
+
+
+def test_without_context_each_chosen_sentence_is_quoted_alone_in_answer_order() -> None:
+    picks = [chosen(REPORT, "Officers"), chosen(REPORT, "This is 12% more")]
+    assert [q.sentences for q in quotations(picks, with_context=False)] == [
+        ("Officers attended 96% of calls.",),
+        ("This is 12% more than the year before.",),
+    ]
+
+
+def test_sentences_from_different_passages_are_never_joined() -> None:
+    other = passage(REPORT.text, chunk_id="doc:1:def")
+    picks = [chosen(REPORT, "The Commissioner"), chosen(other, "Officers")]
+    assert [q.passage.chunk.chunk_id for q in quotations(picks)] == ["doc:0:abc", "doc:1:def"]
+
+
+def test_quoted_sentences_drop_paragraph_numbers_and_stay_verbatim() -> None:
+    p, candidate = chosen(passage("7. Funding of £1.2m was agreed. However, it ends in March 2025."), "However")
+    (quotation,) = quotations([(p, candidate)])
+    assert quotation.sentences == ("Funding of £1.2m was agreed.", "However, it ends in March 2025.")
+    assert all(s in p.text for s in quotation.sentences)
