@@ -232,7 +232,8 @@ def ingest(
             if on_progress:
                 on_progress(Progress(len(sources), len(sources), "BM25 index", "indexing"))
             publish(store, settings, force=rebuild or report.changed or bool(recovered))
-            store.purge(report.added + report.updated)  # old versions, now that readers have the new
+            store.purge(report.updated)  # old versions, now that readers have the new
+            store.finish(report.added)  # no old versions: recover() at the start removed any half-written
     report.seconds = time.perf_counter() - began
     return report
 
