@@ -10,7 +10,8 @@ Quorum abstains rather than guess when the question names something no
 document mentions, when it asks for a kind of fact (a sum, a count, a date) or
 a period (2024/25) that no good sentence supplies, when no figure is of the
 thing measured ("the satisfaction rate" needs a sentence about satisfaction;
-"Grade 2" and "the 101 line" name, they do not count), or when no sentence is
+"Grade 2" and "the 101 line" name, they do not count), when it asks how a named
+party responded and no sentence has that party respond, or when no sentence is
 close enough to the question.
 """
 
@@ -130,6 +131,38 @@ def asks_why(question: str) -> bool:
     return bool(_WHY.search(question))
 
 
+_RESPONSE_VERB = r"(?:respond|replie|reply|react|answer|wrote|write|said|state|agree|accept|reject|decline|refuse|confirm)\w*"
+_RESPONSE_NOUN = r"(?:response|reply|replies|reaction|answer|letter)s?"
+_NAMED = r"[A-Z][\w&'’-]*(?:\s+(?:of\s+)?[A-Z][\w&'’-]*)*"
+_ASKS_RESPONSE = re.compile(  # the words around the name in any case; the name capitalised
+    rf"(?i:\bhow (?:did|has|have|does|do|will|would) (?:the )?)({_NAMED})(?i: (?:respond|react|reply|answer)\b)"
+    rf"|(?i:\bwhat (?:was|is|were|are) (?:the )?)({_NAMED})(?i:['’]s? {_RESPONSE_NOUN}\b)"
+    rf"|(?i:\bwhat (?:was|is) the {_RESPONSE_NOUN} (?:from|of|by) (?:the )?)({_NAMED})"
+)
+
+
+def responding_party(question: str) -> str | None:
+    """Who a question asks the response of, when it names them: "How did the Home Secretary respond ...?"
+
+    Only a named party (capitalised): "how did people react" may be answered by
+    "representatives ... expressed reservations".
+    """
+    match = _ASKS_RESPONSE.search(question)
+    return next((group for group in match.groups() if group), None) if match else None
+
+
+def responds(sentence: str, party: str) -> bool:
+    """Does the party act in the sentence ("the Home Secretary replied", "a reply from the Home Secretary")?
+
+    Being written to does not count: "the PCC response to the Home Secretary".
+    """
+    name = re.escape(party)
+    return bool(
+        re.search(rf"\b{name}\b(?:['’]s)?\W+(?:[\w'’-]+\W+){{0,4}}?{_RESPONSE_VERB}", sentence, re.I)
+        or re.search(rf"\b{_RESPONSE_NOUN}\s+(?:from|of|by)\s+(?:the\s+)?{name}\b", sentence, re.I)
+    )
+
+
 _MONTHS = "January February March April May June July August September October November December".split()
 
 
@@ -198,6 +231,7 @@ def candidates(
     counted = counted_things(query)
     named = _rarest(measured_terms(query), searcher)
     why = asks_why(query)
+    responder = responding_party(query)
     own_numbers = sorted(set(re.findall(r"\d[\d,./]*\d|\d", query)), key=len, reverse=True)
     stored = searcher.store.sentence_vectors([p.chunk for p in passages])
     found: list[Candidate] = []
@@ -228,6 +262,8 @@ def candidates(
                 fits_kind = _counts(plain, counted, body | context)
             if fits_kind and named:
                 fits_kind = named in present | lead  # a figure of what was asked about, not of something else
+            if fits_kind and responder:
+                fits_kind = responds(text, responder)
             reason = why and bool(_BECAUSE.search(text))
             found.append(Candidate(index, text, coverage, similarity, fits_kind, fits_period, reason, (start, end)))
     return found

@@ -1,6 +1,7 @@
-"""How an extractive answer quotes its sentences: whole thoughts, never a sentence twice."""
+"""How an extractive answer quotes its sentences (whole thoughts, never a sentence twice), and when it abstains."""
 
-from retrieval.answer import Candidate, context_of, quotations
+from retrieval.answer import Candidate, context_of, quotations, responding_party, responds
+from retrieval.conversation import ask
 from retrieval.models import Chunk, DocumentInfo, Passage
 from retrieval.sentences import sentence_spans
 
@@ -82,3 +83,19 @@ def test_quoted_sentences_drop_paragraph_numbers_and_stay_verbatim() -> None:
     (quotation,) = quotations([(p, candidate)])
     assert quotation.sentences == ("Funding of £1.2m was agreed.", "However, it ends in March 2025.")
     assert all(s in p.text for s in quotation.sentences)
+
+
+def test_a_question_about_a_named_partys_response_needs_that_party_to_respond() -> None:
+    assert responding_party("How did the Home Secretary respond to the letter?") == "Home Secretary"
+    assert responding_party("What was the Home Office's reply?") == "Home Office"
+    assert responding_party("How did people outside the force react to the model?") is None  # nobody named
+    assert responds("The Home Secretary has since replied to the letter.", "Home Secretary")
+    assert responds("A reply from the Home Secretary is expected in January.", "Home Secretary")
+    assert not responds("The PCC response to the Home Secretary is scheduled for December.", "Home Secretary")
+
+
+def test_quorum_abstains_when_the_party_asked_about_never_responds(searcher) -> None:
+    # The corpus holds the PCC's letter to the Home Secretary, and no reply.
+    assert ask("What was the Home Secretary's reply to the PCC's letter about the victim service assessment?", searcher).abstained
+    answer = ask("How did Chief Constable Richard Cooper respond to the 2025 PEEL report?", searcher)
+    assert not answer.abstained and "Richard Cooper said" in answer.text
