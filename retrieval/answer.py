@@ -78,6 +78,7 @@ class Candidate:
     fits_kind: bool
     fits_period: bool
     gives_reason: bool = False  # a "why" question, and the sentence says because, due to, result of...
+    gives_verdict: bool = False  # a yes-or-no question, and the sentence says not, still, remains, met...
     span: tuple[int, int] = (0, 0)  # where it stands in the passage's text
 
     def score(self, weights: SentenceScoring) -> float:
@@ -87,6 +88,7 @@ class Candidate:
             + weights.rank / (1 + self.passage_index)
             + (weights.kind if self.fits_kind else 0.0)
             + (weights.reason if self.gives_reason else 0.0)
+            + (weights.verdict if self.gives_verdict else 0.0)
         )
 
 
@@ -129,6 +131,24 @@ _BECAUSE = re.compile(
 
 def asks_why(question: str) -> bool:
     return bool(_WHY.search(question))
+
+
+# "Was the recommendation met?", "So has the cause of concern been removed?": yes or no.
+_WHETHER = re.compile(
+    r"^\s*(?:(?:and|so|but)\s+)?(?:is|are|was|were|has|have|had|did|does|do|will|would|can|could)\b(?!.*\bor\b)",
+    re.I,
+)
+# What says yes or no: a negation, a state that lasts, or a standard reached.
+_VERDICT = re.compile(
+    r"\b(?:not|no|never|none|nor|yet|still|remains?|remained|continues?|continued|met|achieved|resolved|lifted"
+    r"|removed|closed|discharged|completed)\b|n['’]t\b",
+    re.I,
+)
+
+
+def asks_whether(question: str) -> bool:
+    """A yes-or-no question ("Has the cause of concern been lifted?"), not a choice ("Is it A or B?")."""
+    return bool(_WHETHER.search(question))
 
 
 _RESPONSE_VERB = r"(?:respond|replie|reply|react|answer|wrote|write|said|state|agree|accept|reject|decline|refuse|confirm)\w*"
@@ -231,6 +251,7 @@ def candidates(
     counted = counted_things(query)
     named = _rarest(measured_terms(query), searcher)
     why = asks_why(query)
+    whether = asks_whether(query)
     responder = responding_party(query)
     own_numbers = sorted(set(re.findall(r"\d[\d,./]*\d|\d", query)), key=len, reverse=True)
     stored = searcher.store.sentence_vectors([p.chunk for p in passages])
@@ -265,7 +286,10 @@ def candidates(
             if fits_kind and responder:
                 fits_kind = responds(text, responder)
             reason = why and bool(_BECAUSE.search(text))
-            found.append(Candidate(index, text, coverage, similarity, fits_kind, fits_period, reason, (start, end)))
+            verdict = whether and bool(_VERDICT.search(text))
+            found.append(
+                Candidate(index, text, coverage, similarity, fits_kind, fits_period, reason, verdict, (start, end))
+            )
     return found
 
 

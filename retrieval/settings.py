@@ -29,6 +29,7 @@ class SentenceScoring(BaseModel):
     rank: float = 0.1  # bonus for coming from a higher-ranked passage (divided by 1 + rank)
     kind: float = 0.15  # bonus for holding the kind of fact asked for (sum, figure, date)
     reason: float = 0.1  # bonus, for a "why" question, for giving a reason (because, due to, result of)
+    verdict: float = 0.1  # bonus, for a yes-or-no question, for saying whether (not, still, remains, met)
 
 
 class Settings(BaseSettings):

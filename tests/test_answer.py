@@ -1,6 +1,6 @@
 """How an extractive answer quotes its sentences (whole thoughts, never a sentence twice), and when it abstains."""
 
-from retrieval.answer import Candidate, context_of, quotations, responding_party, responds
+from retrieval.answer import Candidate, asks_whether, context_of, quotations, responding_party, responds
 from retrieval.conversation import ask
 from retrieval.models import Chunk, DocumentInfo, Passage
 from retrieval.sentences import sentence_spans
@@ -99,3 +99,11 @@ def test_quorum_abstains_when_the_party_asked_about_never_responds(searcher) -> 
     assert ask("What was the Home Secretary's reply to the PCC's letter about the victim service assessment?", searcher).abstained
     answer = ask("How did Chief Constable Richard Cooper respond to the 2025 PEEL report?", searcher)
     assert not answer.abstained and "Richard Cooper said" in answer.text
+
+
+def test_a_yes_or_no_question_is_answered_by_the_sentence_that_says_whether(searcher) -> None:
+    assert asks_whether("Was the recommendation met?") and asks_whether("So has it been removed?")
+    assert not asks_whether("Is it a grade or a rating?") and not asks_whether("What was met?")
+    answer = ask("Has the cause of concern about victims been lifted?", searcher)
+    first = answer.text.split("[1]")[0]
+    assert "the cause of concern will remain." in first
