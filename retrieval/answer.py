@@ -270,6 +270,8 @@ def candidates(
             context = heading | lead
             if len(text.split()) < 4 or (start, end) not in vectors or _is_heading(raw):
                 continue
+            if _asks(text):
+                continue
             coverage = sum(
                 weight * (1.0 if t in present else 0.5 if t in context else 0.3 if t in body else 0.0)
                 for t, weight in idf.items()
@@ -495,6 +497,11 @@ def _counts(text: str, things: list[str], passage_terms: set[str]) -> bool:
             if head in tokenize([" ".join(tokens[i + 1 : i + 6])])[0]:
                 return True
     return False
+
+
+def _asks(sentence: str) -> bool:
+    """A question the document asks ("How effective is the force ...?"): it heads an answer, it is not one."""
+    return sentence.rstrip("”\"’' ").endswith("?")
 
 
 def _is_heading(line: str) -> bool:

@@ -107,3 +107,9 @@ def test_a_yes_or_no_question_is_answered_by_the_sentence_that_says_whether(sear
     answer = ask("Has the cause of concern about victims been lifted?", searcher)
     first = answer.text.split("[1]")[0]
     assert "the cause of concern will remain." in first
+
+
+def test_a_question_the_document_asks_is_never_quoted_as_an_answer(searcher) -> None:
+    # The 2016 PEEL report heads its sections with questions ("How effective is the force at ...?").
+    answer = ask("How effective was West Mercia at keeping people safe and reducing crime in 2016?", searcher)
+    assert not answer.abstained and "?" not in answer.text
