@@ -268,9 +268,7 @@ def candidates(
             text = _quoted(raw)
             lead, present = present, set(tokenize([text])[0])
             context = heading | lead
-            if len(text.split()) < 4 or (start, end) not in vectors or _is_heading(raw):
-                continue
-            if _asks(text):
+            if len(text.split()) < 4 or (start, end) not in vectors or _is_heading(raw) or _asks(text):
                 continue
             coverage = sum(
                 weight * (1.0 if t in present else 0.5 if t in context else 0.3 if t in body else 0.0)
