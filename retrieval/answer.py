@@ -124,7 +124,7 @@ def answer_kind(question: str) -> str:
 _WHY = re.compile(r"^\s*why\b|\bwhat (?:is|was|were|are) (?:the )?(?:reason|cause)s?\b|\bwhat caused\b|\bhow come\b", re.I)
 _BECAUSE = re.compile(
     r"\b(?:because|due to|as a result|result of|owing to|caused by|driven by|reflects?|reasons?|attributed to"
-    r"|following|in order to|so that)\b",
+    r"|following|in order to|so that|lack of|limits|limited by|prevents|hinders|hampers)\b",
     re.I,
 )
 
