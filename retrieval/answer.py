@@ -354,14 +354,19 @@ def context_of(passage: Passage, span: Span) -> list[Span]:
     spans = sentence_spans(passage.text)
     if span not in spans:
         return [span]
-    i = spans.index(span)
-    run = [span]
-    if i > 0 and _LEANS_BACK.match(_quoted(_text(passage, span))) and _continues(passage, spans[i - 1], span):
-        run.insert(0, spans[i - 1])
-    if i + 1 < len(spans) and _continues(passage, span, spans[i + 1]):
+    return [spans[i] for i in _context(passage, spans, spans.index(span))]
+
+
+def _context(passage: Passage, spans: list[Span], i: int) -> list[int]:
+    """``context_of`` over the passage's sentences, already split: the numbers of the sentences to quote."""
+    run = [i]
+    leans_back = _LEANS_BACK.match(_quoted(_text(passage, spans[i])))
+    if i > 0 and leans_back and _continues(passage, spans[i - 1], spans[i]):
+        run.insert(0, i - 1)
+    if i + 1 < len(spans) and _continues(passage, spans[i], spans[i + 1]):
         following = _quoted(_text(passage, spans[i + 1]))
         if _LEANS_BACK.match(following) and len(following.split()) >= 4:
-            run.append(spans[i + 1])
+            run.append(i + 1)
     return run
 
 
@@ -390,9 +395,11 @@ def quotations(chosen: Sequence[tuple[Passage, Candidate]], with_context: bool =
     quoted: set[tuple[str, int]] = set()
     for passage, candidate in chosen:
         spans = sentence_spans(passage.text)
-        wanted = context_of(passage, candidate.span) if with_context else [candidate.span]
-        indices = [spans.index(s) for s in wanted if s in spans]
-        fresh = [i for i in indices if (passage.chunk.chunk_id, i) not in quoted]
+        if candidate.span not in spans:
+            continue
+        i = spans.index(candidate.span)
+        indices = _context(passage, spans, i) if with_context else [i]
+        fresh = [j for j in indices if (passage.chunk.chunk_id, j) not in quoted]
         if not fresh:
             continue
         quoted.update((passage.chunk.chunk_id, i) for i in fresh)
