@@ -22,8 +22,9 @@ import tomli_w
 
 from ingest.manifest import DOCUMENT_TYPES, MANIFEST_NAME, read_manifest
 from ingest.uploads import UploadLimits, check_upload
-from retrieval.errors import InvalidMetadata
+from retrieval.errors import InvalidMetadata, StoreWriteFailed
 from retrieval.settings import Settings
+from retrieval.store import failure_cause
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -67,12 +68,18 @@ def add_upload(
     if name in taken:
         raise InvalidMetadata(f"{name}: a document of that name is already indexed; delete it first to replace it")
     folder = settings.uploads_path
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
-    staging = Path(tempfile.mkstemp(prefix=".incoming-", dir=folder)[1])
-    shutil.copyfile(uploaded, staging)
-    _write_manifest(folder, read_manifest_raw(folder) | {name: {k: v for k, v in asdict(metadata).items() if v}})
-    os.replace(staging, target)
+    staging: Path | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkstemp(prefix=".incoming-", dir=folder)[1])
+        shutil.copyfile(uploaded, staging)
+        _write_manifest(folder, read_manifest_raw(folder) | {name: {k: v for k, v in asdict(metadata).items() if v}})
+        os.replace(staging, target)
+    except OSError as error:
+        if staging is not None:
+            staging.unlink(missing_ok=True)
+        raise StoreWriteFailed(f"cannot keep the upload {name} ({failure_cause(error)}); nothing was added") from error
     return target
 
 
@@ -99,7 +106,11 @@ def read_manifest_raw(folder: Path) -> dict[str, dict]:
 
 def _write_manifest(folder: Path, entries: dict[str, dict]) -> None:
     handle, staging = tempfile.mkstemp(prefix=".manifest-", dir=folder)
-    with os.fdopen(handle, "wb") as out:
-        out.write(b"# Documents added in admin mode, with the metadata given on upload.\n\n")
-        tomli_w.dump(entries, out)
-    os.replace(staging, folder / MANIFEST_NAME)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(b"# Documents added in admin mode, with the metadata given on upload.\n\n")
+            tomli_w.dump(entries, out)
+        os.replace(staging, folder / MANIFEST_NAME)
+    except OSError:
+        Path(staging).unlink(missing_ok=True)
+        raise

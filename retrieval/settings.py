@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10, le=100_000, description="Longest question accepted.")
     public_questions_per_minute: int = Field(10, ge=1, description="Per client, in public mode.")
     public_max_turns: int = Field(30, ge=1, description="Questions in one conversation, in public mode.")
+    public_queue_share: int = Field(
+        20, ge=1, description="Requests one client may put in the queue in any 10 seconds, in public mode."
+    )
     queue_size: int = Field(100, ge=1, description="Requests that may wait for an answer; more are turned away.")
     concurrency: int = Field(2, ge=1, description="Questions answered at once.")
     admin_password: SecretStr | None = Field(None, description="Admin mode password (QUORUM_ADMIN_PASSWORD).")

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,6 +132,26 @@ def test_the_admin_app_needs_signing_in(admin_url: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(admin_url + "config")
     assert refused.value.code == 401
+
+
+def _sign_in(url: str, password: str, address: str) -> int:
+    request = urllib.request.Request(
+        url + "login",
+        data=urllib.parse.urlencode({"username": "admin", "password": password}).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": address},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_repeated_failed_sign_ins_lock_that_address_out_for_a_while(admin_url: str) -> None:
+    assert [_sign_in(admin_url, "guess", "10.6.0.1") for _ in range(10)] == [400] * 10
+    assert _sign_in(admin_url, PASSWORD, "10.6.0.1") == 429  # even the right password waits now
+    assert _sign_in(admin_url, PASSWORD, "10.6.0.2") == 200
 
 
 def test_an_admin_uploads_a_document_that_is_then_answerable_and_removes_it(

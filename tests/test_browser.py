@@ -252,14 +252,28 @@ def test_the_timeline_tab_lists_cited_entries_oldest_first(desktop: Session) -> 
     desktop.shot("desktop-timeline.png")
 
 
-def test_a_conversation_downloads_as_a_briefing(desktop: Session, tmp_path: Path) -> None:
+def test_a_conversation_downloads_as_a_briefing_of_the_answers_picked(desktop: Session, tmp_path: Path) -> None:
     import docx
 
+    page = desktop.page
     desktop.ask("What is the Net Budget Requirement for 2023/24?")
-    desktop.page.wait_for_timeout(3000)  # the briefing file is made just after the answer
-    with desktop.page.expect_download() as download:
-        desktop.page.locator("#q-briefing").click()
+    desktop.ask("Who chairs the panel?")
+    page.locator("#q-briefing-box").get_by_text("Briefing", exact=True).first.click()
+    picks = page.locator("#q-briefing-pick label")
+    expect(picks).to_have_count(2)
+    expect(page.locator("#q-briefing-pick input:checked")).to_have_count(2)  # each new answer comes ticked
+    with page.expect_download() as download:
+        page.locator("#q-briefing").click()
     path = tmp_path / "briefing.docx"
     download.value.save_as(path)
     paragraphs = [p.text for p in docx.Document(str(path)).paragraphs]
     assert "References" in paragraphs and any("para 47" in p for p in paragraphs)
+    assert "Who chairs the panel?" in paragraphs
+
+    picks.nth(1).click()  # leave the second answer out
+    page.wait_for_timeout(1500)  # the files are made again after the change
+    with page.expect_download() as download:
+        page.locator("#q-briefing-md").click()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## What is the Net Budget Requirement for 2023/24?" in markdown
+    assert "Who chairs the panel?" not in markdown and "## References" in markdown

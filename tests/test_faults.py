@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from ingest.library import UploadMetadata, add_upload
+from retrieval.errors import StoreWriteFailed
 from retrieval.search import Searcher
 from retrieval.settings import Settings
 from retrieval.store import Store
@@ -139,3 +141,14 @@ def test_a_full_disk_stops_ingest_cleanly_and_the_next_run_completes(tmp_path) -
         assert Store(Settings(home=home, corpus=CORPUS)).check() == []
         answer = quorum("ask", "What is the overall budget?", "--home", str(home), "--json")
         assert answer.returncode == 0 and "273" in answer.stdout
+
+
+def test_an_upload_that_does_not_fit_on_the_disk_is_refused_and_leaves_nothing_behind(tmp_path) -> None:
+    disk = tmp_path / "disk"
+    settings = Settings(home=disk / "home", corpus=CORPUS)
+    document = tmp_path / "minutes.txt"
+    document.write_text("1. The panel met on 3 May 2024 and agreed the budget.\n" * 40_000)  # ~2 MB
+    with tiny_disk(disk, "1m"):
+        with pytest.raises(StoreWriteFailed, match="disk is full"):
+            add_upload(settings, document, document.name, UploadMetadata(title="Minutes"), taken=set())
+        assert sorted(p.name for p in settings.uploads_path.iterdir()) == []

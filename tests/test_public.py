@@ -82,6 +82,33 @@ def test_the_rate_limit_holds_per_client_through_the_api(public_url: str) -> Non
     assert "answer" in second.predict("What is the budget for 2023/24?", [], api_name="/ask")
 
 
+
+def _call_ask(url: str, address: str, question: str = "What is the budget for 2023/24?") -> int:
+    """POST one question to the REST route that queues it; the HTTP status."""
+    request = urllib.request.Request(
+        url + "gradio_api/call/ask",
+        data=json.dumps({"data": [question, []]}).encode(),
+        headers={"Content-Type": "application/json", "X-Forwarded-For": address},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_one_client_cannot_fill_the_queue_that_everyone_shares(public_url: str) -> None:
+    share = Settings().public_queue_share
+    statuses = [_call_ask(public_url, "10.7.0.1") for _ in range(share + 10)]
+    assert statuses.count(200) == share and statuses.count(429) == 10
+    assert _call_ask(public_url, "10.7.0.2") == 200  # another visitor is still let in
+
+
+def test_a_request_too_large_to_be_a_question_is_refused_before_it_is_read(public_url: str) -> None:
+    assert _call_ask(public_url, "10.7.0.3", "budget " * 60_000) == 413
+
+
 def test_long_questions_and_long_conversations_are_refused_politely(public_url: str) -> None:
     asker = client(public_url, "10.9.0.3")
     long = asker.predict("budget " * 15_000, [], api_name="/ask")

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
-from datetime import date
-from pathlib import Path
 import queue
 import threading
 import time
@@ -35,7 +32,7 @@ from retrieval.settings import Settings
 from retrieval.store import Filters, StoredDocument
 from retrieval.timeline import timeline
 from ui.admin import build_admin_tab
-from ui.briefing import Briefing, to_docx
+from ui.briefing import BriefingFiles, briefing_of
 from ui.api import ask_endpoint
 from ui.auth import admin_check
 from ui.chat import GENERIC_ERROR, draft_message, error_reply, reply_steps
@@ -44,7 +41,7 @@ from ui.highlight import escape
 from ui.documents import VIEWER_EMPTY, choices, document_html, documents_table
 from ui.export import answer_markdown
 from ui.filters import describe, make_filters, status_line
-from ui.guard import Guard, Limits, NoUploads, log_question
+from ui.guard import Guard, Limits, NoUploads, QueueShare, SignInThrottle, log_question
 from ui.highlight import escape_markdown
 from ui.sources import EMPTY as SOURCES_EMPTY
 from ui.sources import sources_html
@@ -203,16 +200,21 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         log_question(client, began, "timeline")
         return timeline_html(text, entries)
 
-    def download_briefing(answers: list[Answer | None]) -> str | None:
-        given = [a for a in answers if a is not None]
-        if not given:
-            return None
-        brief = Briefing("Briefing")
-        for answer in given:
-            brief.add(answer)
-        path = Path(tempfile.mkdtemp(prefix="quorum-briefing-")) / f"briefing-{date.today().isoformat()}.docx"
-        to_docx(brief, path)
-        return str(path)
+    def briefing_choices(answers: list[Answer | None], picked: list[int]) -> Any:
+        """One box per answered question; a new answer comes ticked, the reader's choices stay."""
+        offered = [(f"{turn + 1}. {a.question[:90]}", turn) for turn, a in enumerate(answers) if a is not None]
+        newest = [turn for _, turn in offered[-1:] if turn == len(answers) - 1]
+        return gr.CheckboxGroup(choices=offered, value=sorted({*picked, *newest} & {t for _, t in offered}))
+
+    def download_briefing(answers: list[Answer | None], picked: list[int]) -> tuple[Any, Any]:
+        brief = briefing_of(answers, picked)
+        if brief is None:
+            return gr.DownloadButton(value=None, interactive=False), gr.DownloadButton(value=None, interactive=False)
+        docx_path, markdown_path = briefings.write(brief)
+        return (
+            gr.DownloadButton(value=str(docx_path), interactive=True),
+            gr.DownloadButton(value=str(markdown_path), interactive=True),
+        )
 
     def show_citation(answers: list[Answer | None], event: gr.EventData) -> tuple[str, str]:
         answer = _answer_at(answers, int(getattr(event, "turn", -1)))
@@ -258,7 +260,8 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
             documents_table(documents),
         )
 
-    with gr.Blocks(title="Quorum", analytics_enabled=False) as app:
+    briefings = BriefingFiles()
+    with gr.Blocks(title="Quorum", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         turns = gr.State([])
         answers = gr.State([])
         gr.Markdown(
@@ -319,13 +322,21 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
                                 elem_id="q-export",
                                 label="Answer and references (Markdown)",
                             )
-                        briefing = gr.DownloadButton(
-                            "Download the conversation as a briefing (.docx)", size="sm", elem_id="q-briefing"
-                        )
+                        with gr.Accordion("Briefing", open=False, elem_id="q-briefing-box"):
+                            picked = gr.CheckboxGroup(
+                                [], value=[], label="Answers in the briefing", elem_id="q-briefing-pick"
+                            )
+                            with gr.Row():
+                                briefing = gr.DownloadButton(
+                                    "Briefing (.docx)", size="sm", elem_id="q-briefing", interactive=False
+                                )
+                                briefing_md = gr.DownloadButton(
+                                    "Briefing (.md)", size="sm", elem_id="q-briefing-md", interactive=False
+                                )
             with gr.Tab("Timeline", id="timeline"):
                 with gr.Row():
                     topic = gr.Textbox(
-                        placeholder="A topic to follow through the documents, e.g. vetting and counter-corruption",
+                        placeholder="A topic to follow through the documents, e.g. the victim service assessment",
                         show_label=False, submit_btn="Show timeline", elem_id="q-topic", scale=4,
                         max_length=settings.max_question_chars,
                     )
@@ -340,17 +351,24 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         ask_inputs = [question, chat, turns, answers, *filter_inputs]
         ask_outputs = [chat, question, turns, answers, sources, export]
         answering = {"concurrency_id": ASK_QUEUE, "concurrency_limit": settings.concurrency}
-        # The briefing file is made after each answer, so that the download button holds it before a click.
+        # The briefing files are made after each answer and each change of the picked answers,
+        # so that the download buttons hold them before a click.
+        briefing_files = [answers, picked], [briefing, briefing_md]
         question.submit(
             respond, ask_inputs, ask_outputs, api_visibility="private", trigger_mode="always_last", **answering
-        ).then(
-            download_briefing, answers, briefing, api_visibility="private"
+        ).then(briefing_choices, [answers, picked], picked, api_visibility="private").then(
+            download_briefing, *briefing_files, api_visibility="private"
         )
         chat.example_select(example_text, None, question, api_visibility="private").then(
             respond, ask_inputs, ask_outputs, api_visibility="private", **answering
-        ).then(download_briefing, answers, briefing, api_visibility="private")
-        new_chat.click(new_conversation, None, ask_outputs, api_visibility="private")
-        chat.clear(new_conversation, None, ask_outputs, api_visibility="private")
+        ).then(briefing_choices, [answers, picked], picked, api_visibility="private").then(
+            download_briefing, *briefing_files, api_visibility="private"
+        )
+        picked.input(download_briefing, *briefing_files, api_visibility="private")
+        for cleared in (new_chat.click, chat.clear):
+            cleared(new_conversation, None, ask_outputs, api_visibility="private").then(
+                briefing_choices, [answers, picked], picked, api_visibility="private"
+            ).then(download_briefing, *briefing_files, api_visibility="private")
         sources.cite(show_citation, [answers], [sources, export], api_visibility="private")
         sources.open(open_document, None, [tabs, doc_pick, viewer], api_visibility="private")
         doc_pick.input(read_document, doc_pick, viewer, api_visibility="private")
@@ -399,12 +417,18 @@ def start(
         auth=auth,
         auth_message="Quorum admin: sign in as “admin” with the admin password." if auth else None,
         max_file_size=f"{settings.upload_max_mb}mb",
-        app_kwargs={"middleware": [Middleware(NoUploads)]} if public else None,
+        app_kwargs={"middleware": _middleware(settings, public=public, signing_in=auth is not None)},
     )
     if health is not None:
         app.server_app.add_api_route("/health", _health_route(health), methods=["GET"])
     if block:
         app.block_thread()
+
+
+def _middleware(settings: Settings, *, public: bool, signing_in: bool) -> list[Middleware]:
+    """What stands at the door: no uploads and a fair share of the queue in public mode; few sign-in tries."""
+    layers = [Middleware(NoUploads), Middleware(QueueShare, limit=settings.public_queue_share)] if public else []
+    return layers + [Middleware(SignInThrottle)] if signing_in else layers
 
 
 def _share_cores(concurrency: int) -> None:

@@ -7,7 +7,12 @@ Written as Markdown or as a Word document (python-docx).
 
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -90,3 +95,45 @@ def to_docx(briefing: Briefing, path: Path) -> None:
     for n, passage in enumerate(briefing.references, start=1):
         document.add_paragraph(f"[{n}] {reference_line(passage)}")
     document.save(str(path))
+
+
+def briefing_of(answers: Sequence[Answer | None], picked: Sequence[int], title: str = "Briefing") -> Briefing | None:
+    """A briefing of the picked turns' answers, in conversation order; None when none has an answer."""
+    brief = Briefing(title)
+    for turn in sorted(set(picked)):
+        if 0 <= turn < len(answers) and answers[turn] is not None:
+            brief.add(answers[turn])  # type: ignore[arg-type]
+    return brief if brief.items else None
+
+
+class BriefingFiles:
+    """Where the app writes briefings for download: one folder, each file kept for a while only.
+
+    Gradio copies a returned file into its own cache (cleared by ``delete_cache``);
+    these copies are pruned on every write and removed at exit, so a demo that
+    runs for months does not fill its disk.
+    """
+
+    def __init__(self, keep_seconds: float = 900.0) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="quorum-briefings-"))
+        self.keep_seconds = keep_seconds
+        atexit.register(shutil.rmtree, self.folder, True)
+
+    def write(self, briefing: Briefing) -> tuple[Path, Path]:
+        """The briefing as DOCX and as Markdown, in a folder of their own."""
+        self._prune()
+        folder = Path(tempfile.mkdtemp(dir=self.folder))
+        stem = f"briefing-{briefing.produced.isoformat()}"
+        docx_path, markdown_path = folder / f"{stem}.docx", folder / f"{stem}.md"
+        to_docx(briefing, docx_path)
+        markdown_path.write_text(to_markdown(briefing), encoding="utf-8")
+        return docx_path, markdown_path
+
+    def _prune(self) -> None:
+        now = time.time()
+        for old in self.folder.iterdir():
+            try:
+                if now - old.stat().st_mtime > self.keep_seconds:
+                    shutil.rmtree(old, ignore_errors=True)
+            except FileNotFoundError:  # another request pruned it first
+                continue

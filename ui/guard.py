@@ -9,8 +9,10 @@ by default the loopback one), and are logged only as a salted hash of it.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
+import re
 import secrets
 import threading
 import time
@@ -44,23 +46,25 @@ class Limits:
 
 
 class RateLimiter:
-    """At most ``per_minute`` events per client in any sliding 60-second window."""
+    """At most ``limit`` events per client in any sliding window of ``window`` seconds."""
 
-    def __init__(self, per_minute: int, window: float = 60.0) -> None:
-        self.per_minute = per_minute
+    def __init__(self, limit: int, window: float = 60.0) -> None:
+        self.limit = limit
         self.window = window
         self._seen: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def wait_seconds(self, client: str, now: float | None = None) -> float:
-        """0 and the event is counted, or how long the client must wait (nothing counted)."""
+    def wait_seconds(self, client: str, now: float | None = None, count: bool = True) -> float:
+        """0 and the event is counted (unless ``count`` is false), or how long the client must wait."""
         now = time.monotonic() if now is None else now
         with self._lock:
             times = self._seen.setdefault(client, deque())
             while times and now - times[0] >= self.window:
                 times.popleft()
-            if len(times) >= self.per_minute:
+            if len(times) >= self.limit:
                 return self.window - (now - times[0])
+            if not count:
+                return 0.0
             times.append(now)
             if len(self._seen) > 10_000:  # forget idle clients, so memory stays bounded
                 self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < self.window}
@@ -117,12 +121,82 @@ class NoUploads:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope.get("type") == "http" and str(scope.get("path", "")).rstrip("/").endswith("/upload"):
-            body = b'{"error": "uploads are not accepted here"}'
-            await send({
-                "type": "http.response.start",
-                "status": 403,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            })
-            await send({"type": "http.response.body", "body": body})
+            await _refuse(send, 403, "uploads are not accepted here")
             return
         await self.app(scope, receive, send)
+
+
+# Routes that put a request in Gradio's queue: the page's events and the API's calls.
+_QUEUED = re.compile(r"/(?:queue/join|call/[\w-]+|run/[\w-]+)/?$")
+
+
+class QueueShare:
+    """ASGI middleware for public mode: one client may hold only a share of the request queue.
+
+    The question rate limit is checked when a request is answered, after it has
+    waited in the queue everyone shares; a script sending a hundred requests at
+    once would fill that queue and turn other visitors away before any of its
+    requests was refused. This refuses, at the door, more than ``limit`` queued
+    requests from one address in any ``window`` seconds, and any request body
+    larger than ``max_bytes`` (a question is capped anyway; a huge payload would
+    be read into memory before the cap could say so).
+    """
+
+    def __init__(self, app: Any, limit: int = 20, window: float = 10.0, max_bytes: int = 256 * 1024) -> None:
+        self.app = app
+        self._rate = RateLimiter(limit, window)
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope.get("type") == "http" and scope.get("method") == "POST" and _QUEUED.search(scope.get("path", "")):
+            length = dict(scope.get("headers") or []).get(b"content-length", b"")
+            if not length.isdigit():
+                await _refuse(send, 411, "a request must say its length")
+                return
+            if int(length) > self.max_bytes:
+                await _refuse(send, 413, f"requests are limited to {self.max_bytes // 1024} KB")
+                return
+            host = (scope.get("client") or ("unknown", 0))[0]
+            wait = self._rate.wait_seconds(host)
+            if wait > 0:
+                seconds = math.ceil(wait)
+                await _refuse(send, 429, f"too many requests at once; please wait {seconds} seconds", seconds)
+                return
+        await self.app(scope, receive, send)
+
+
+class SignInThrottle:
+    """ASGI middleware for admin mode: after ``limit`` failed sign-ins from one address in
+    ``window`` seconds, that address may not try again until the window has moved on."""
+
+    def __init__(self, app: Any, limit: int = 10, window: float = 300.0) -> None:
+        self.app = app
+        self._failures = RateLimiter(limit, window)
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        path = str(scope.get("path", "")).rstrip("/")
+        if scope.get("type") != "http" or scope.get("method") != "POST" or not path.endswith("/login"):
+            await self.app(scope, receive, send)
+            return
+        host = (scope.get("client") or ("unknown", 0))[0]
+        wait = self._failures.wait_seconds(host, count=False)
+        if wait > 0:
+            seconds = math.ceil(wait)
+            await _refuse(send, 429, f"too many failed sign-ins; please wait {seconds} seconds", seconds)
+            return
+
+        async def counting_failures(message: dict) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                self._failures.wait_seconds(host)
+            await send(message)
+
+        await self.app(scope, receive, counting_failures)
+
+
+async def _refuse(send: Any, status: int, message: str, retry_after: int | None = None) -> None:
+    body = json.dumps({"error": message}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
