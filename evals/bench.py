@@ -280,6 +280,7 @@ class LLMResult:
     model_loads: int  # models loaded in the measuring process, all questions and warm-up included
     first_token_p50_ms: float  # from the question to the first streamed token (retrieval included)
     first_token_p95_ms: float
+    model_first_token_p50_ms: float  # from the prompt given to the model to its first token
     answer_p50_ms: float  # the whole written answer: retrieval, generation, verification
     answer_p95_ms: float
     extractive_answer_p50_ms: float
@@ -811,6 +812,7 @@ def measure_llm(spec: Spec) -> LLMResult:
     load_s, writer = _timed(lambda: get_writer(settings))
     questions = spec.queries.answers
     first_ms: list[float] = []
+    model_first_ms: list[float] = []
     answer_ms: list[float] = []
     extractive_ms: list[float] = []
     answers = []
@@ -827,6 +829,7 @@ def measure_llm(spec: Spec) -> LLMResult:
             answer_ms.append((time.perf_counter() - began) * 1000)
             if stamps:
                 first_ms.append((stamps[0] - began) * 1000)
+                model_first_ms.append(answer.timing_ms.get("model_first_token", first_ms[-1]))
                 decoded, decode_s = decoded + len(stamps) - 1, decode_s + stamps[-1] - stamps[0]
             answers.append((answer, bool(stamps)))
     if not first_ms:
@@ -844,6 +847,7 @@ def measure_llm(spec: Spec) -> LLMResult:
         model_loads=_load.cache_info().misses,  # get_writer's cache: a miss is a load
         first_token_p50_ms=_p(first_ms, 50),
         first_token_p95_ms=_p(first_ms, 95),
+        model_first_token_p50_ms=_p(model_first_ms, 50),
         answer_p50_ms=_p(answer_ms, 50),
         answer_p95_ms=_p(answer_ms, 95),
         extractive_answer_p50_ms=_p(extractive_ms, 50),
@@ -1067,7 +1071,8 @@ def print_llm(r: LLMResult, console: Any) -> None:
         f"loaded ({r.rss_before_load_mb:,.0f} before; peak {r.peak_rss_mb:,.0f}). Of {r.written} written answers "
         f"{r.fallback_rate:.0%} fell back to extractive; verification removed "
         f"{_maybe(r.removed_rate, '{:.0%}')} of {r.drafted_sentences} drafted sentences. First token and answer: "
-        f"from the question (retrieval included); answer includes verification. Load average "
+        f"from the question (retrieval and the extractive answer included; the model itself took "
+        f"{r.model_first_token_p50_ms:,.0f} ms p50 from prompt to first token); answer includes verification. Load average "
         f"{r.load_average[0]:.1f} → {r.load_average[1]:.1f}.",
         style="dim", highlight=False,
     )

@@ -56,8 +56,11 @@ def result_json(result: EvalResult) -> dict[str, Any]:
 
 def result_path(result: EvalResult, folder: Path | None = None) -> Path:
     """``<YYYY-MM-DD>-<commit>.json`` for the built-in set; another set's file
-    names are appended, so that trying one's own set never overwrites it."""
+    names are appended, and ``-llm`` when a written-answer system ran, so that
+    neither overwrites the extractive run of the same commit."""
     name = f"{result.date[:10]}-{result.commit}"
+    if any(system.startswith("quorum-llm") for system in result.systems):
+        name += "-llm"
     if result.dataset != BUILT_IN_NAME:
         name += "-" + "-".join(re.sub(r"[^\w.-]+", "_", path.stem) for path in result.dataset_files)
     return (folder or RESULTS_DIR) / f"{name}.json"
