@@ -27,7 +27,7 @@ import numpy as np
 import Stemmer
 
 from retrieval.errors import IndexMissing, QuorumError, StoreWriteFailed
-from retrieval.glossary import definitions
+from retrieval.glossary import definitions, spelled_out
 from retrieval.models import Chunk, DocumentInfo
 from retrieval.settings import Settings
 from retrieval.store import Filters, Store, failure_cause
@@ -143,8 +143,12 @@ class LexicalIndex:
 
     @functools.cached_property
     def glossary(self) -> dict[str, str]:
-        """Abbreviations the indexed documents define, with their long forms."""
-        return definitions(chunk.text for chunk in self.chunks)
+        """Abbreviations the indexed documents define (or spell out elsewhere), with their long forms."""
+        defined = definitions(chunk.text for chunk in self.chunks)
+        documents: dict[str, list[str]] = {}
+        for chunk in self.chunks:
+            documents.setdefault(chunk.doc.doc_id, []).append(chunk.text)
+        return defined | spelled_out(("\n".join(texts) for texts in documents.values()), known=defined)
 
     @functools.cached_property
     def rare_glossary(self) -> dict[str, str]:

@@ -24,9 +24,13 @@ if TYPE_CHECKING:
     from retrieval.models import Citation
 
 _STEP = {"last": -1, "previous": -1, "past": -1, "this": 0, "current": 0, "next": 1, "coming": 1}
+_COUNTS = {word: n for n, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split()
+)} | {"eighteen": 18, "twenty-four": 24}
 RELATIVE = re.compile(
     r"\b(last|previous|past|this|current|next|coming)\s+(financial year|week|month|quarter|year)(?:['’]s)?\b"
-    r"|\b(yesterday|today|tomorrow)\b",
+    r"|\b(yesterday|today|tomorrow)\b"
+    rf"|\b(?:last|previous|past)\s+(\d{{1,2}}|{'|'.join(_COUNTS)})\s+(weeks|months|years)\b",
     re.I,
 )
 _NAMED_QUARTER = re.compile(r"\b(?:Quarter\s+|Q)([1-4])\b")
@@ -57,6 +61,8 @@ def meaning(phrase: str, written: date, passage: str = "") -> str | None:
     if match.group(3):
         day = written + timedelta(days={"yesterday": -1, "today": 0, "tomorrow": 1}[match.group(3).lower()])
         return _long(day)
+    if match.group(4):
+        return _span_before(written, match.group(4).lower(), match.group(5).lower())
     step, unit = _STEP[match.group(1).lower()], match.group(2).lower()
     if unit == "week":
         monday = written - timedelta(days=written.weekday()) + timedelta(weeks=step)
@@ -88,6 +94,17 @@ def relative_dates(citations: Iterable[Citation]) -> list[RelativeDate]:
                 if meant and entry not in found:
                     found.append(entry)
     return found
+
+
+def _span_before(written: date, count: str, unit: str) -> str | None:
+    """ "the last 6 months" of a letter of 18 December 2023: June to December 2023."""
+    n = int(count) if count.isdigit() else _COUNTS[count]
+    if n == 0:
+        return None
+    if unit == "weeks":
+        return f"{_long(written - timedelta(weeks=n))} to {_long(written)}"
+    start = written - relativedelta(months=n if unit == "months" else 12 * n)
+    return f"{start:%B %Y} to {written:%B %Y}"
 
 
 def _quarter(written: date, step: int, passage: str) -> str:

@@ -158,36 +158,69 @@ _RECENT = re.compile(r"\b(?:latest|current(?:ly)?|now|most recent|recent(?:ly)?|
 _IN_YEAR = re.compile(r"\b(?:in|during|for|of|from)\s+((?:19|20)\d{2})\b", re.I)
 
 
-_FINANCIAL_YEAR = re.compile(r"\b((?:19|20)\d{2})[/-](\d{2})\b")
+# "2023/24", "2023-24", "2023/2024", "FY23/24", "FY 2023/24": a financial year (April to March).
+_FINANCIAL_YEAR = re.compile(
+    r"\bFY\s?((?:19|20)?\d{2})[/-]((?:19|20)?\d{2})\b|\b((?:19|20)\d{2})[/-]((?:19|20)?\d{2})\b", re.I
+)
 _QUARTER = re.compile(r"\b(?:Q|Quarter\s+)([1-4])\b", re.I)
+_YEARS = r"((?:19|20)\d{2})"
+_RANGE = re.compile(rf"\b(?:between|from)\s+{_YEARS}\s+(?:and|to|until)\s+{_YEARS}\b|\b{_YEARS}\s*(?:-|–|to)\s*{_YEARS}\b")
+_SINCE = re.compile(rf"\b(since|after|before)\s+{_YEARS}\b", re.I)
 
 
-def _in_period(chunk: Chunk, year: re.Match[str] | None, quarter: re.Match[str] | None) -> bool:
+def financial_year(query: str) -> int | None:
+    """The first year of the financial year a query names ("2023/24" -> 2023), if it names one."""
+    for match in _FINANCIAL_YEAR.finditer(query):
+        first, second = (g for g in match.groups() if g is not None)
+        start = int(first) if len(first) == 4 else 2000 + int(first)
+        if int(second) % 100 == (start + 1) % 100:
+            return start
+    return None
+
+
+def _in_period(chunk: Chunk, start: int | None, quarter: re.Match[str] | None) -> bool:
     """Does the passage speak for the financial year and quarter asked about ("Q2 2023/24")?
 
     It does when it names them, or (for the year) when its document was written in that year.
     """
     if quarter and not re.search(rf"\b(?:Q|Quarter\s+){quarter.group(1)}\b", chunk.text, re.I):
         return False
-    if not year:
+    if start is None:
         return True
-    start = int(year.group(1))
-    named = re.search(rf"\b(?:{start}|{start % 100:02d})[/-]{year.group(2)}\b", chunk.text)
+    named = re.search(rf"\b(?:{start}|{start % 100:02d})[/-](?:{(start + 1) % 100:02d}|{start + 1})\b", chunk.text)
     written = f"{start}-04-01" <= chunk.doc.date < f"{start + 1}-04-01"
     return bool(named or written)
+
+
+def _in_years(chunk: Chunk, first: int, last: int) -> bool:
+    """Written in, or mentioning, a year from ``first`` to ``last``."""
+    if chunk.doc.date[:4].isdigit() and first <= int(chunk.doc.date[:4]) <= last:
+        return True
+    return any(first <= int(y) <= last for y in _YEAR.findall(chunk.text))
 
 
 def when_ranking(query: str, chunks: list[Chunk]) -> list[str]:
     """Candidates re-ranked by when they were written, for questions that ask about a time.
 
     "Latest", "current", "now": newest documents first. "In 2016": passages of documents
-    dated that year, or that mention it, first. "Q2 2023/24", "in 2023/24": passages that
-    name the period, or (for a year) of documents written in it. Otherwise no ranking.
+    dated that year, or that mention it, first. "Q2 2023/24", "in 2023/24", "FY23/24":
+    passages that name the period, or (for a year) of documents written in it.
+    "Between 2016 and 2018", "since 2020", "before 2020": passages written in, or
+    mentioning, a year of that span. Otherwise no ranking.
     """
-    period = _FINANCIAL_YEAR.search(query)
+    start = financial_year(query)
     quarter = _QUARTER.search(query)
-    if period or quarter:
-        return [c.chunk_id for c in chunks if _in_period(c, period, quarter)]
+    if start is not None or quarter:
+        return [c.chunk_id for c in chunks if _in_period(c, start, quarter)]
+    span = _RANGE.search(query)
+    if span:
+        first, last = sorted(int(g) for g in span.groups() if g is not None)
+        return [c.chunk_id for c in chunks if _in_years(c, first, last)]
+    since = _SINCE.search(query)
+    if since:
+        year = int(since.group(2))
+        first, last = {"since": (year, 9999), "after": (year + 1, 9999), "before": (0, year - 1)}[since.group(1).lower()]
+        return [c.chunk_id for c in chunks if _in_years(c, first, last)]
     year = _IN_YEAR.search(query)
     if year:
         wanted = year.group(1)

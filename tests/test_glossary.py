@@ -1,4 +1,4 @@
-from retrieval.glossary import definitions, expand
+from retrieval.glossary import definitions, expand, spelled_out
 
 
 def test_abbreviations_are_read_from_their_definitions_in_the_text() -> None:
@@ -30,6 +30,21 @@ def test_a_query_that_spells_an_abbreviation_out_gains_the_abbreviation() -> Non
 
 def test_the_shipped_corpus_defines_the_abbreviations_users_ask_about(searcher) -> None:
     glossary = searcher.lexical.glossary
-    for abbreviation in ("PCC", "HMICFRS", "VSA", "AFI", "PEEL", "VAWG", "DVPN", "SARC"):
+    for abbreviation in ("PCC", "HMICFRS", "VSA", "AFI", "PEEL", "VAWG", "DVPN", "SARC", "OCG"):
         assert abbreviation in glossary
+    assert glossary["OCG"] == "Organised Crime Groups"  # used as "OCGs", never defined in brackets
     assert glossary["SARC"] == "Sexual Assault & Referral Centre"
+
+
+def test_an_abbreviation_used_without_a_definition_is_matched_to_a_name_it_abbreviates() -> None:
+    minutes = (
+        "The increase in mapped OCGs is the result of better recording. The PCC raised mapped Organised Crime "
+        "Groups. The Police and Crime Commissioner met the CC; a cause of concern and another cause of concern."
+    )
+    assert spelled_out([minutes]) == {"OCG": "Organised Crime Groups", "PCC": "Police and Crime Commissioner"}
+    # not "Crime Commissioner" (part of a longer name), nor "cause of concern" (not a name)
+    assert spelled_out([minutes], known=["PCC"]) == {"OCG": "Organised Crime Groups"}
+
+
+def test_a_phrase_in_another_document_does_not_define_an_abbreviation() -> None:
+    assert spelled_out(["The OCGs were mapped.", "Organised Crime Groups were discussed."]) == {}

@@ -41,6 +41,9 @@ def test_an_answer_says_how_current_its_evidence_is(searcher) -> None:
         ("next quarter", "2024-02-01", "", "Quarter 1 of 2024/25 (April to June 2024)"),
         ("last financial year", "2024-05-10", "", "2023/24 (April 2023 to March 2024)"),
         ("last week", "2023-11-17", "", "the week beginning 6 November 2023"),
+        ("last 6 months", "2023-12-18", "", "June 2023 to December 2023"),
+        ("past two years", "2025-05-01", "", "May 2023 to May 2025"),
+        ("last three weeks", "2023-11-17", "", "27 October 2023 to 17 November 2023"),
         ("the report", "2023-11-17", "", None),
     ],
 )
@@ -150,3 +153,38 @@ def test_a_briefing_docx_holds_its_references_and_renders_cleanly(briefing: Brie
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile",
                     str(tmp_path / "briefing.pdf"), str(ARTIFACTS / "briefing-page-1")], check=True)
     assert (ARTIFACTS / "briefing-page-1.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".md"])
+def test_quorum_brief_answers_a_list_of_questions_into_a_briefing(indexed_home: Path, tmp_path: Path, suffix) -> None:
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    questions = tmp_path / "questions.txt"
+    questions.write_text(f"{BUDGET}\n\nWho chairs the panel?\n", encoding="utf-8")
+    output = tmp_path / f"briefing{suffix}"
+    result = CliRunner().invoke(
+        app, ["brief", str(questions), "-o", str(output), "--title", "Panel briefing", "--home", str(indexed_home)]
+    )
+    assert result.exit_code == 0, result.output
+    if suffix == ".docx":
+        text = "\n".join(p.text for p in docx.Document(str(output)).paragraphs)
+    else:
+        text = output.read_text(encoding="utf-8")
+    assert "Panel briefing" in text and BUDGET in text and "Who chairs the panel?" in text
+    assert "£273m" in text and "References" in text and "para 47" in text
+    assert f"Produced {date.today().strftime('%-d %B %Y')}" in text
+
+
+def test_quorum_brief_refuses_what_it_cannot_write_in_one_line(indexed_home: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    questions = tmp_path / "questions.txt"
+    questions.write_text(f"{BUDGET}\n", encoding="utf-8")
+    for output, reason in [(tmp_path / "briefing.pdf", "write a .docx or a .md file"),
+                           (tmp_path / "missing" / "briefing.md", "cannot write")]:
+        result = CliRunner().invoke(app, ["brief", str(questions), "-o", str(output), "--home", str(indexed_home)])
+        assert result.exit_code != 0 and reason in result.output and "Traceback" not in result.output

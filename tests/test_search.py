@@ -1,3 +1,5 @@
+import pytest
+
 from retrieval.search import HybridRetriever, named_document
 from retrieval.store import Filters
 
@@ -44,6 +46,32 @@ def test_time_words_in_a_question_rank_passages_by_when_they_speak_for() -> None
     assert when_ranking("How many children in Q2 2023/24?", chunks) == ["q2"]
     assert when_ranking("What happened in 2023/24?", chunks) == ["q2", "q3"]
     assert when_ranking("What did the inspectors say about crime prevention?", chunks) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "ranked"),
+    [
+        ("What happened in 2023/2024?", ["q2", "q3"]),
+        ("What happened in FY23/24?", ["q2", "q3"]),
+        ("What was spent in FY 2023-24?", ["q2", "q3"]),
+        ("What changed between 2016 and 2018?", ["old"]),
+        ("What changed 2016-2018?", ["old"]),
+        ("What has improved since 2024?", ["new"]),
+        ("What did inspectors find after 2023?", ["new"]),
+        ("What did inspectors find before 2020?", ["old"]),
+        ("Why is the 24/7 line busy?", []),
+    ],
+)
+def test_periods_named_in_other_ways_rank_the_passages_that_speak_for_them(question, ranked) -> None:
+    from retrieval.search import when_ranking
+
+    chunks = [
+        _dated_chunk("old", "2016-03-02", "Crime prevention requires improvement."),
+        _dated_chunk("q2", "2023-11-17", "During Quarter 2 the DRIVE programme worked with 133 children."),
+        _dated_chunk("q3", "2023-12-11", "In Q3 the meeting discussed complaints."),
+        _dated_chunk("new", "2025-05-14", "Crime prevention is adequate."),
+    ]
+    assert when_ranking(question, chunks) == ranked
 
 
 def test_asking_for_the_position_now_moves_the_newest_document_up(searcher) -> None:

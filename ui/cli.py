@@ -243,10 +243,13 @@ def brief(
             errors.print(f"[dim]answered:[/dim] {line}", highlight=False)
     except QuorumError as error:
         raise _fail(error) from None
-    if output.suffix.lower() == ".docx":
-        to_docx(briefing, output)
-    else:
-        output.write_text(to_markdown(briefing), encoding="utf-8")
+    try:
+        if output.suffix.lower() == ".docx":
+            to_docx(briefing, output)
+        else:
+            output.write_text(to_markdown(briefing), encoding="utf-8")
+    except OSError as error:
+        raise _fail(ValueError(f"cannot write {output}: {error.strerror or error}"), 1) from None
     console.print(f"{output}: {len(briefing.items)} answers, {len(briefing.references)} references", highlight=False)
 
 
