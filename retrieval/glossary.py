@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 _DEFINED = re.compile(r"\(([A-Z][A-Za-z&/]{1,9}?)s?\)")
 _SMALL = frozenset("of and the for in on to & a".split())
@@ -67,13 +67,20 @@ def _long_form(abbreviation: str, words: list[str]) -> str:
     return ""
 
 
-def expand(query: str, glossary: dict[str, str]) -> str:
-    """The query with each abbreviation's other form: "DVPNs" gains "Domestic Violence ...", "most similar group" "MSG"."""
+def expand(query: str, glossary: dict[str, str], one_way: Collection[str] = ()) -> str:
+    """The query with each abbreviation's other form: "DVPNs" gains "Domestic Violence ...", "most similar group" "MSG".
+
+    Abbreviations in ``one_way`` (inferred, not defined in the text) only gain their long form.
+    """
     extra = []
     for abbreviation, long_form in glossary.items():
         if re.search(rf"\b{re.escape(abbreviation)}s?\b", query):
             extra.append(long_form)
-        elif len(long_form.split()) > 1 and re.search(_spelled_out(long_form), query, re.I):
+        elif (
+            abbreviation not in one_way
+            and len(long_form.split()) > 1
+            and re.search(_spelled_out(long_form), query, re.I)
+        ):
             extra.append(abbreviation)
     return f"{query} {' '.join(extra)}" if extra else query
 

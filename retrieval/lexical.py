@@ -144,11 +144,20 @@ class LexicalIndex:
     @functools.cached_property
     def glossary(self) -> dict[str, str]:
         """Abbreviations the indexed documents define (or spell out elsewhere), with their long forms."""
-        defined = definitions(chunk.text for chunk in self.chunks)
+        return self.defined_glossary | self.inferred_glossary
+
+    @functools.cached_property
+    def defined_glossary(self) -> dict[str, str]:
+        """Abbreviations defined in brackets: "Victim Service Assessment (VSA)"."""
+        return definitions(chunk.text for chunk in self.chunks)
+
+    @functools.cached_property
+    def inferred_glossary(self) -> dict[str, str]:
+        """Abbreviations a document uses undefined, matched to a name it spells out ("OCGs")."""
         documents: dict[str, list[str]] = {}
         for chunk in self.chunks:
             documents.setdefault(chunk.doc.doc_id, []).append(chunk.text)
-        return defined | spelled_out(("\n".join(texts) for texts in documents.values()), known=defined)
+        return spelled_out(("\n".join(texts) for texts in documents.values()), known=self.defined_glossary)
 
     @functools.cached_property
     def rare_glossary(self) -> dict[str, str]:

@@ -104,7 +104,8 @@ class Searcher:
         vector = self.embedder.embed_query(query)
         # "latest", "current": a ranking by date below, not words to match ("the latest survey" is any survey).
         wording = _RECENT.sub(" ", query) if _RECENT.search(query) else query
-        lexical = snapshot.search(query_terms_text(expand(wording, snapshot.rare_glossary)), n, filters)
+        expanded = expand(wording, snapshot.rare_glossary, one_way=snapshot.inferred_glossary)
+        lexical = snapshot.search(query_terms_text(expanded), n, filters)
         dense = [(c, s) for c, s in self.store.dense_search(vector, n, filters) if c.chunk_id in snapshot.by_id]
         by_sentence = [
             (i, s) for i, s in self.store.dense_sentence_search(vector, 2 * n, filters) if i in snapshot.by_id

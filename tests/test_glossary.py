@@ -48,3 +48,9 @@ def test_an_abbreviation_used_without_a_definition_is_matched_to_a_name_it_abbre
 
 def test_a_phrase_in_another_document_does_not_define_an_abbreviation() -> None:
     assert spelled_out(["The OCGs were mapped.", "Organised Crime Groups were discussed."]) == {}
+
+
+def test_an_inferred_abbreviation_expands_only_from_the_abbreviation() -> None:
+    glossary = {"WMP": "West Mercia Police", "OCG": "Organised Crime Groups"}
+    assert expand("Is WMP short of staff?", glossary, one_way={"WMP"}).endswith("? West Mercia Police")
+    assert expand("Is West Mercia Police short of staff?", glossary, one_way={"WMP"}) == "Is West Mercia Police short of staff?"
