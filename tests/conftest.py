@@ -104,3 +104,18 @@ def served(searcher, mode: str = "local", auth=None) -> Iterator[str]:
     )
     yield f"http://127.0.0.1:{port}/"
     app.close()
+
+
+def post_status(url: str, body: bytes, content_type: str, address: str) -> int:
+    """POST ``body`` as a client at ``address`` (X-Forwarded-For, trusted from loopback); the HTTP status."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": content_type, "X-Forwarded-For": address}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code

@@ -22,7 +22,7 @@ from retrieval.lexical import LexicalIndex
 from retrieval.search import Searcher
 from retrieval.settings import Settings
 from retrieval.store import Store
-from tests.conftest import CORPUS, served
+from tests.conftest import CORPUS, post_status, served
 from tests.hostile_files import HOSTILE_EXPECTATIONS, make_hostile_files, write_docx
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, WAIT_MS
 from ui.auth import admin_check, hash_password, verify_password
@@ -135,17 +135,8 @@ def test_the_admin_app_needs_signing_in(admin_url: str) -> None:
 
 
 def _sign_in(url: str, password: str, address: str) -> int:
-    request = urllib.request.Request(
-        url + "login",
-        data=urllib.parse.urlencode({"username": "admin", "password": password}).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": address},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    form = urllib.parse.urlencode({"username": "admin", "password": password}).encode()
+    return post_status(url + "login", form, "application/x-www-form-urlencoded", address)
 
 
 def test_repeated_failed_sign_ins_lock_that_address_out_for_a_while(admin_url: str) -> None:

@@ -15,7 +15,7 @@ from gradio_client import Client
 from ingest.pipeline import ingest
 from retrieval.search import Searcher
 from retrieval.settings import Settings
-from tests.conftest import sharing, served
+from tests.conftest import post_status, sharing, served
 
 LIMIT = 3
 TURNS = 2
@@ -85,17 +85,8 @@ def test_the_rate_limit_holds_per_client_through_the_api(public_url: str) -> Non
 
 def _call_ask(url: str, address: str, question: str = "What is the budget for 2023/24?") -> int:
     """POST one question to the REST route that queues it; the HTTP status."""
-    request = urllib.request.Request(
-        url + "gradio_api/call/ask",
-        data=json.dumps({"data": [question, []]}).encode(),
-        headers={"Content-Type": "application/json", "X-Forwarded-For": address},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    body = json.dumps({"data": [question, []]}).encode()
+    return post_status(url + "gradio_api/call/ask", body, "application/json", address)
 
 
 def test_one_client_cannot_fill_the_queue_that_everyone_shares(public_url: str) -> None:
