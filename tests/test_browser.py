@@ -5,6 +5,7 @@ Screenshots land in tests/artifacts/ (git-ignored) at 1280×800 and 390×844.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.conftest import HOSTILE_QUESTION, served
+from tests.conftest import HOSTILE_QUESTION, served, sharing
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -277,3 +278,27 @@ def test_a_conversation_downloads_as_a_briefing_of_the_answers_picked(desktop: S
     markdown = Path(download.value.path()).read_text(encoding="utf-8")
     assert "## What is the Net Budget Requirement for 2023/24?" in markdown
     assert "Who chairs the panel?" not in markdown and "## References" in markdown
+
+
+def test_with_a_local_model_the_draft_streams_then_the_checked_answer_replaces_it(
+    browser: Browser, searcher
+) -> None:
+    for url in served(sharing(searcher, llm="local")):
+        session = Session(browser, url, DESKTOP)
+        page = session.page
+        page.evaluate(
+            """() => {
+              window.__drafting = false;
+              const chat = document.querySelector('#q-chat');
+              new MutationObserver(() => {
+                if (chat.querySelector('.q-drafting')) window.__drafting = true;
+              }).observe(chat, {subtree: true, childList: true, characterData: true});
+            }"""
+        )
+        session.ask("What is the Net Budget Requirement for 2023/24?")
+        assert page.evaluate("() => window.__drafting"), "the model's draft should stream into the chat"
+        expect(page.locator("#q-chat .q-drafting")).to_have_count(0)  # the checked answer replaced the draft
+        expect(page.locator("#q-chat .q-query").last).to_contain_text("searched:")
+        expect(page.locator("#q-chat")).to_contain_text(re.compile(r"£273m|Net Budget Requirement"))
+        session.shot("desktop-llm-answer.png")
+        session.close()
