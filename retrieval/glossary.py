@@ -23,36 +23,36 @@ def definitions(texts: Iterable[str]) -> dict[str, str]:
 
 
 _USED = re.compile(r"\b([A-Z]{2,6})s?\b")
-_JOINS = r"\s+(?:(?:of|and|the|for|in|on|to|&)\s+)?"
-# A capitalised word next to a phrase makes it part of a longer name ("Police and Crime Commissioner").
-_NAME_BEFORE = re.compile(r"\b(?!(?:The|A|An|This|That|His|Her|Its|Our|Their)\s)[A-Z][\w'’-]*(?:\s+(?:of|and|&|for))?\s+$")
-_NAME_AFTER = re.compile(r"^\s+(?:(?:of|and|&|for)\s+)?[A-Z]")
+# A run of capitalised words, joined by small words: a name as the text writes it, whole.
+_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:(?:of|and|&|for|the)\s+)?[A-Z][\w'’-]+)+")
+_LEADING = re.compile(r"^(?:The|A|An|This|That|These|Those|Its|Our|Their)\s+")
 
 
 def spelled_out(documents: Iterable[str], known: Iterable[str] = ()) -> dict[str, str]:
     """Abbreviations a document uses without defining, with a name in the same document they abbreviate.
 
     The A&A minutes write "mapped OCGs" and, elsewhere, "mapped Organised Crime
-    Groups": a capitalised phrase whose words' initials spell the abbreviation,
-    and that is a whole name (not part of a longer one, as "Crime Commissioner"
-    is of "Police and Crime Commissioner"), defines it; the most frequent wins.
+    Groups": a whole name (a run of capitalised words, not part of a longer one,
+    as "Crime Commissioner" is of "Police and Crime Commissioner") whose words'
+    initials spell the abbreviation defines it; the most frequent wins.
     """
     found: dict[str, str] = {}
     known = set(known)
     for text in documents:
-        for abbreviation in sorted({a for a in _USED.findall(text) if a not in known and a not in found}):
-            words = [rf"{letter}[\w'’-]{{2,}}" for letter in abbreviation.lower()]
-            pattern = re.compile(r"\b" + _JOINS.join(words) + r"\b", re.I)
-            names: dict[str, int] = {}
-            for match in pattern.finditer(text):
-                phrase = " ".join(match.group(0).split())
-                if phrase.isupper() or not all(w[0].isupper() for w in phrase.split() if w.lower() not in _SMALL):
-                    continue
-                before, after = text[max(0, match.start() - 40) : match.start()], text[match.end() : match.end() + 20]
-                if not _NAME_BEFORE.search(before) and not _NAME_AFTER.match(after):
-                    names[phrase] = names.get(phrase, 0) + 1
-            if names:
-                found[abbreviation] = max(names, key=names.__getitem__)
+        wanted = {a for a in _USED.findall(text) if a not in known and a not in found}
+        if not wanted:
+            continue
+        names: dict[str, dict[str, int]] = {}
+        for match in _NAME.finditer(text):
+            name = _LEADING.sub("", " ".join(match.group(0).split()))
+            words = [w for w in name.split() if w.lower() not in _SMALL]
+            if len(words) < 2 or any(w.isupper() for w in words):
+                continue
+            initials = "".join(w[0] for w in words).upper()
+            if initials in wanted:
+                names.setdefault(initials, {})[name] = names.get(initials, {}).get(name, 0) + 1
+        for abbreviation, counts in names.items():
+            found[abbreviation] = max(counts, key=counts.__getitem__)
     return found
 
 
