@@ -354,21 +354,21 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         # The briefing files are made after each answer and each change of the picked answers,
         # so that the download buttons hold them before a click.
         briefing_files = [answers, picked], [briefing, briefing_md]
-        question.submit(
+
+        def refresh_briefing(event: Any) -> Any:
+            return event.then(briefing_choices, [answers, picked], picked, api_visibility="private").then(
+                download_briefing, *briefing_files, api_visibility="private"
+            )
+
+        refresh_briefing(question.submit(
             respond, ask_inputs, ask_outputs, api_visibility="private", trigger_mode="always_last", **answering
-        ).then(briefing_choices, [answers, picked], picked, api_visibility="private").then(
-            download_briefing, *briefing_files, api_visibility="private"
-        )
-        chat.example_select(example_text, None, question, api_visibility="private").then(
+        ))
+        refresh_briefing(chat.example_select(example_text, None, question, api_visibility="private").then(
             respond, ask_inputs, ask_outputs, api_visibility="private", **answering
-        ).then(briefing_choices, [answers, picked], picked, api_visibility="private").then(
-            download_briefing, *briefing_files, api_visibility="private"
-        )
+        ))
         picked.input(download_briefing, *briefing_files, api_visibility="private")
         for cleared in (new_chat.click, chat.clear):
-            cleared(new_conversation, None, ask_outputs, api_visibility="private").then(
-                briefing_choices, [answers, picked], picked, api_visibility="private"
-            ).then(download_briefing, *briefing_files, api_visibility="private")
+            refresh_briefing(cleared(new_conversation, None, ask_outputs, api_visibility="private"))
         sources.cite(show_citation, [answers], [sources, export], api_visibility="private")
         sources.open(open_document, None, [tabs, doc_pick, viewer], api_visibility="private")
         doc_pick.input(read_document, doc_pick, viewer, api_visibility="private")
