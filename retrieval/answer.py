@@ -65,6 +65,7 @@ _ASKS_GRADE = re.compile(
     r"|\b(?:rated|graded|judged)\b"
 )
 _PERIOD = re.compile(r"\b(?:19|20)\d{2}(?:/\d{2})?\b")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b(?!/\d)")
 
 
 @dataclass(frozen=True)
@@ -644,7 +645,40 @@ def _gather(
         missing.extend(w for w in unknown_names(part_query, searcher) if w not in missing)
         if len(parts) == 1:
             considered = [(pool[c.passage_index], c) for c in fresh if c.fits_kind and c.fits_period]
+    if len(parts) == 1 and chosen:
+        for year in compared_years(query):
+            best = _best_of_year(year, query, searcher, filters, near)
+            if best is not None and best[1].text not in {c.text for _, c in chosen}:
+                chosen.append(best)
+                if best[0].chunk.chunk_id not in {p.chunk.chunk_id for p in passages}:
+                    passages.append(best[0])
     return passages, chosen, missing, considered
+
+
+def compared_years(question: str) -> list[str]:
+    """The years a question compares ("between 2016 and 2025", "at the 2023 revisit ... by 2025"): two or more."""
+    years = list(dict.fromkeys(_YEAR.findall(question)))
+    return years if len(years) >= 2 else []
+
+
+def _best_of_year(
+    year: str, query: str, searcher: Searcher, filters: Filters | None, near: Sequence[str]
+) -> tuple[Passage, Candidate] | None:
+    """The best sentence from the documents dated ``year``, if one is good enough.
+
+    A question comparing two years wants each year's own word; the best
+    sentences overall may all come from one of them.
+    """
+    given = filters or Filters()
+    within = Filters(
+        given.types, given.doc_ids, max(given.date_from, f"{year}-01-01"), min(given.date_to or "9999", f"{year}-12-31")
+    )
+    if within.date_from > within.date_to:
+        return None
+    found = searcher.retrieve(query, CANDIDATE_PASSAGES, within, near)
+    pool = found.passages[:CANDIDATE_PASSAGES]
+    best = choose(candidates(query, pool, found.query_vector, searcher), searcher.settings)
+    return (pool[best[0].passage_index], best[0]) if best else None
 
 
 def _key_terms_of(part: str) -> str:

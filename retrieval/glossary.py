@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
+from retrieval.vocabulary import phrase_pattern
+
 _DEFINED = re.compile(r"\(([A-Z][A-Za-z&/]{1,9}?)s?\)")
 _SMALL = frozenset("of and the for in on to & a".split())
 
@@ -79,13 +81,8 @@ def expand(query: str, glossary: dict[str, str], one_way: Collection[str] = ()) 
         elif (
             abbreviation not in one_way
             and len(long_form.split()) > 1
-            and re.search(_spelled_out(long_form), query, re.I)
+            and phrase_pattern(long_form).search(query)
         ):
             extra.append(abbreviation)
     return f"{query} {' '.join(extra)}" if extra else query
 
-
-def _spelled_out(long_form: str) -> str:
-    """A pattern for the long form in any case, each word singular or plural."""
-    words = [re.escape(w.removesuffix("s")) + "s?" for w in long_form.split()]
-    return r"\b" + r"\s+".join(words) + r"\b"

@@ -21,6 +21,7 @@ from retrieval.lexical import LexicalIndex, query_terms_text, sync_lexical_index
 from retrieval.models import Chunk, Passage
 from retrieval.settings import Settings
 from retrieval.store import Filters, Store, chunk_metadata
+from retrieval.vocabulary import load_vocabulary, official_terms
 
 
 class Searcher:
@@ -46,6 +47,7 @@ class Searcher:
         if len(self.lexical) == 0:
             raise IndexMissing("nothing has been ingested yet: run `quorum ingest` first")
         self.embedder = embedder or get_embedder(settings.embedding_model)
+        self.vocabulary = load_vocabulary(settings.vocabulary)
         self.refresh_seconds = refresh_seconds
         self._checked = time.monotonic()
         self._refreshing = threading.Lock()
@@ -105,6 +107,7 @@ class Searcher:
         # "latest", "current": a ranking by date below, not words to match ("the latest survey" is any survey).
         wording = _RECENT.sub(" ", query) if _RECENT.search(query) else query
         expanded = expand(wording, snapshot.rare_glossary, one_way=snapshot.inferred_glossary)
+        expanded = " ".join([expanded, *official_terms(wording, self.vocabulary)])
         lexical = snapshot.search(query_terms_text(expanded), n, filters)
         dense = [(c, s) for c, s in self.store.dense_search(vector, n, filters) if c.chunk_id in snapshot.by_id]
         by_sentence = [

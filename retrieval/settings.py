@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     named_weight: float = Field(1.0, ge=0, description="Weight of searches within a document the question names.")
     when_weight: float = Field(1.0, ge=0, description="Weight of the by-date ranking for 'latest' or 'in 2016' questions.")
     near_weight: float = Field(1.0, ge=0, description="Weight, for a follow-up, of passages near the last answer's.")
+    vocabulary: str = Field(
+        "builtin",
+        description="Everyday words and the official terms documents use for them (a question's 'gun licence' also "
+        "searches 'firearms licensing'): builtin, none, or a TOML file with a [terms] table.",
+    )
     max_answer_sentences: int = Field(4, ge=1)
     abstain_below: float = Field(0.35, description="Least score the best sentence needs, else abstain.")
     sentence_scoring: SentenceScoring = Field(default_factory=SentenceScoring)
