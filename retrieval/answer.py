@@ -3,8 +3,10 @@
 No model writes anything here. Candidate passages from hybrid search are split
 into sentences, and each sentence is scored by its own embedding's similarity
 to the question, by how much of the question's weight (IDF of its terms) it
-covers, and by whether it holds the kind of thing asked for (a sum of money, a
-figure, a date; for "why", a reason). The best sentences become the answer.
+covers (an everyday phrase, "people giving evidence", is covered by its
+official terms, "witnesses"), and by whether it holds the kind of thing asked
+for (a sum of money, a figure, a date; for "why", a reason). The best
+sentences become the answer.
 
 Quorum abstains rather than guess when the question names something no
 document mentions, when it asks for a kind of fact (a sum, a count, a date) or
@@ -33,6 +35,7 @@ from retrieval.search import Searcher
 from retrieval.sentences import sentence_spans
 from retrieval.settings import SentenceScoring, Settings
 from retrieval.store import Filters
+from retrieval.vocabulary import phrase_pattern
 
 NO_ANSWER = "The documents do not answer this question."
 MAX_QUESTION_CHARS = 1000
@@ -255,6 +258,11 @@ def candidates(
     whether = asks_whether(query)
     responder = responding_party(query)
     own_numbers = sorted(set(re.findall(r"\d[\d,./]*\d|\d", query)), key=len, reverse=True)
+    stand_ins = _stand_ins(query, searcher)
+
+    def held(term: str, where: set[str]) -> bool:
+        return term in where or not stand_ins.get(term, frozenset()).isdisjoint(where)
+
     stored = searcher.store.sentence_vectors([p.chunk for p in passages])
     found: list[Candidate] = []
     for index, passage in enumerate(passages):
@@ -272,7 +280,7 @@ def candidates(
             if len(text.split()) < 4 or (start, end) not in vectors or _is_heading(raw) or _asks(text):
                 continue
             coverage = sum(
-                weight * (1.0 if t in present else 0.5 if t in context else 0.3 if t in body else 0.0)
+                weight * (1.0 if held(t, present) else 0.5 if held(t, context) else 0.3 if held(t, body) else 0.0)
                 for t, weight in idf.items()
             ) / total
             similarity = float(np.dot(query_vector, vectors[(start, end)]))
@@ -291,6 +299,20 @@ def candidates(
             found.append(
                 Candidate(index, text, coverage, similarity, fits_kind, fits_period, reason, verdict, (start, end))
             )
+    return found
+
+
+def _stand_ins(query: str, searcher: Searcher) -> dict[str, frozenset[str]]:
+    """Each word of an everyday phrase in the query, with the words of its official terms that stand in for it.
+
+    "people giving evidence" is held by a sentence about witnesses.
+    """
+    found: dict[str, frozenset[str]] = {}
+    for phrase, terms in searcher.vocabulary.items():
+        if phrase_pattern(phrase).search(query):
+            official = frozenset(tokenize([" ".join(terms)])[0])
+            for term in question_terms(phrase):
+                found[term] = found.get(term, frozenset()) | official
     return found
 
 

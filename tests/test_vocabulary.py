@@ -65,3 +65,9 @@ def test_an_answer_comparing_two_years_quotes_the_documents_of_each(searcher) ->
     years = {c.passage.chunk.doc.date[:4] for c in answer.citations}
     assert {"2023", "2025"} <= years
     assert "improvements in how it supervises investigations" in answer.text
+
+
+def test_a_sentence_in_official_words_answers_a_question_in_everyday_ones(searcher) -> None:
+    question = "What difference has paying for extra staff to support people giving evidence made?"
+    assert "witness attendance" in answer_question(question, searcher).text
+    assert "witness attendance" not in answer_question(question, sharing(searcher, vocabulary="none")).text
