@@ -62,6 +62,7 @@ class Session:
         self.page.set_default_timeout(WAIT_MS)
         self.page.goto(url)
         self.page.wait_for_selector("#q-question textarea")
+        self.page.wait_for_selector("#q-chat", state="attached")  # Gradio may render the chat after the question box
 
     def _dialog(self, dialog) -> None:
         self.dialogs.append(dialog.message)
