@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -35,7 +35,7 @@ from retrieval.search import Searcher
 from retrieval.sentences import sentence_spans
 from retrieval.settings import SentenceScoring, Settings
 from retrieval.store import Filters
-from retrieval.vocabulary import phrase_pattern
+from retrieval.vocabulary import everyday_phrases
 
 NO_ANSWER = "The documents do not answer this question."
 MAX_QUESTION_CHARS = 1000
@@ -308,11 +308,10 @@ def _stand_ins(query: str, searcher: Searcher) -> dict[str, frozenset[str]]:
     "people giving evidence" is held by a sentence about witnesses.
     """
     found: dict[str, frozenset[str]] = {}
-    for phrase, terms in searcher.vocabulary.items():
-        if phrase_pattern(phrase).search(query):
-            official = frozenset(tokenize([" ".join(terms)])[0])
-            for term in question_terms(phrase):
-                found[term] = found.get(term, frozenset()) | official
+    for phrase, terms in everyday_phrases(query, searcher.vocabulary).items():
+        official = frozenset(tokenize([" ".join(terms)])[0])
+        for term in question_terms(phrase):
+            found[term] = found.get(term, frozenset()) | official
     return found
 
 
@@ -692,8 +691,8 @@ def _best_of_year(
     sentences overall may all come from one of them.
     """
     given = filters or Filters()
-    within = Filters(
-        given.types, given.doc_ids, max(given.date_from, f"{year}-01-01"), min(given.date_to or "9999", f"{year}-12-31")
+    within = replace(
+        given, date_from=max(given.date_from, f"{year}-01-01"), date_to=min(given.date_to or "9999", f"{year}-12-31")
     )
     if within.date_from > within.date_to:
         return None

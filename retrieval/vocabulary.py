@@ -47,13 +47,14 @@ def _read(path: Path) -> Vocabulary:
     return vocabulary
 
 
+def everyday_phrases(question: str, vocabulary: Vocabulary) -> Vocabulary:
+    """The vocabulary's phrases that ``question`` holds, with their official terms."""
+    return {phrase: terms for phrase, terms in vocabulary.items() if phrase_pattern(phrase).search(question)}
+
+
 def official_terms(question: str, vocabulary: Vocabulary) -> list[str]:
     """The official terms for the everyday phrases in ``question``, each once."""
-    found: dict[str, None] = {}
-    for phrase, terms in vocabulary.items():
-        if phrase_pattern(phrase).search(question):
-            found.update(dict.fromkeys(terms))
-    return list(found)
+    return list(dict.fromkeys(t for terms in everyday_phrases(question, vocabulary).values() for t in terms))
 
 
 @lru_cache(maxsize=4096)

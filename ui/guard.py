@@ -156,11 +156,9 @@ class QueueShare:
             if int(length) > self.max_bytes:
                 await _refuse(send, 413, f"requests are limited to {self.max_bytes // 1024} KB")
                 return
-            host = (scope.get("client") or ("unknown", 0))[0]
-            wait = self._rate.wait_seconds(host)
+            wait = self._rate.wait_seconds(_host(scope))
             if wait > 0:
-                seconds = math.ceil(wait)
-                await _refuse(send, 429, f"too many requests at once; please wait {seconds} seconds", seconds)
+                await _too_many(send, "too many requests at once", wait)
                 return
         await self.app(scope, receive, send)
 
@@ -178,11 +176,10 @@ class SignInThrottle:
         if scope.get("type") != "http" or scope.get("method") != "POST" or not path.endswith("/login"):
             await self.app(scope, receive, send)
             return
-        host = (scope.get("client") or ("unknown", 0))[0]
+        host = _host(scope)
         wait = self._failures.wait_seconds(host, count=False)
         if wait > 0:
-            seconds = math.ceil(wait)
-            await _refuse(send, 429, f"too many failed sign-ins; please wait {seconds} seconds", seconds)
+            await _too_many(send, "too many failed sign-ins", wait)
             return
 
         async def counting_failures(message: dict) -> None:
@@ -191,6 +188,16 @@ class SignInThrottle:
             await send(message)
 
         await self.app(scope, receive, counting_failures)
+
+
+def _host(scope: dict) -> str:
+    """The client's address (uvicorn has already read X-Forwarded-For from a trusted proxy)."""
+    return (scope.get("client") or ("unknown", 0))[0]
+
+
+async def _too_many(send: Any, what: str, wait: float) -> None:
+    seconds = math.ceil(wait)
+    await _refuse(send, 429, f"{what}; please wait {seconds} seconds", seconds)
 
 
 async def _refuse(send: Any, status: int, message: str, retry_after: int | None = None) -> None:
