@@ -47,7 +47,6 @@ class Embedder:
         self.max_tokens: int = int(self._model.max_seq_length)
         self.dimension: int = int(self._model.get_embedding_dimension())
         self._lock = threading.Lock()
-        self._query_vector = functools.lru_cache(maxsize=256)(self._embed_one)
 
     def count_tokens(self, text: str) -> int:
         """Word pieces the model reads for ``text``, including [CLS] and [SEP]."""
@@ -67,13 +66,7 @@ class Embedder:
         return vectors.astype(np.float32, copy=False)
 
     def embed_query(self, text: str) -> np.ndarray:
-        """The query's vector (read-only), remembered: an answer searches one query more than once."""
-        return self._query_vector(text)
-
-    def _embed_one(self, text: str) -> np.ndarray:
-        vector = self.embed([text])[0]
-        vector.setflags(write=False)
-        return vector
+        return self.embed([text])[0]
 
 
 @functools.cache
