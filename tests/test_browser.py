@@ -264,6 +264,7 @@ def test_a_conversation_downloads_as_a_briefing_of_the_answers_picked(desktop: S
     picks = page.locator("#q-briefing-pick label")
     expect(picks).to_have_count(2)
     expect(page.locator("#q-briefing-pick input:checked")).to_have_count(2)  # each new answer comes ticked
+    page.wait_for_timeout(1500)  # the files are made after the boxes are ticked
     with page.expect_download() as download:
         page.locator("#q-briefing").click()
     path = tmp_path / "briefing.docx"
