@@ -5,6 +5,7 @@ Registered in ``ui/cli.py`` as ``app.command("eval")(eval_command)``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -16,8 +17,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from evals.dataset import load_dataset
 from evals.systems import SYSTEM_NAMES
-from retrieval.errors import QuorumError
-from retrieval.settings import load_settings
+from retrieval.errors import ConfigError, QuorumError
+from retrieval.settings import Settings, load_settings
+
+
+def corpus_settings(settings: Settings, corpus: Path, own_home: bool) -> Settings:
+    """Settings for evaluating over ``corpus``: with ``own_home``, a data directory of its own,
+    named for the folder, so that another corpus's index (the shipped one) is never touched."""
+    if not corpus.is_dir():
+        raise ConfigError(f"--corpus {corpus}: not a folder")
+    update: dict[str, object] = {"corpus": corpus}
+    if own_home:
+        resolved = corpus.resolve()
+        digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:8]
+        update["home"] = settings.home / "eval" / f"{resolved.name}-{digest}"
+    return settings.model_copy(update=update)
 
 
 def eval_command(
@@ -47,6 +61,17 @@ def eval_command(
     llm: Annotated[
         str | None, typer.Option("--llm", help="Also evaluate answers written by this model (local, ollama, openai).")
     ] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            "--corpus",
+            help="Answer from this folder of documents instead: ingested (incrementally) into a data directory "
+            "of its own under the home's eval/, unless --home is given.",
+        ),
+    ] = None,
+    show: Annotated[
+        str | None, typer.Option("--show", help="'failures': also list each item Quorum failed, and why.")
+    ] = None,
 ) -> None:
     """Measure retrieval, answers, citations, abstention and latency, against baselines."""
     from evals.report import print_report, result_json, write_result
@@ -57,8 +82,12 @@ def eval_command(
     console = Console() if sys.stdout.isatty() else Console(width=160)
     errors = Console(stderr=True)
     try:
+        if show not in (None, "failures"):
+            raise ConfigError(f"--show takes 'failures', not {show!r}")
         data = load_dataset(dataset)
         settings = load_settings(home=home, chroma_url=chroma_url, llm=llm)
+        if corpus is not None:
+            settings = corpus_settings(settings, corpus, own_home=home is None)
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -73,7 +102,7 @@ def eval_command(
             def update(step: Step) -> None:
                 bar.update(task, description=step.stage, completed=step.done, total=step.total or None)
 
-            result = run_eval(data, settings, systems, on_progress=update)
+            result = run_eval(data, settings, systems, on_progress=update, ingest_corpus=corpus is not None)
         written = write_result(result)
     except QuorumError as error:
         errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
@@ -81,4 +110,4 @@ def eval_command(
     if as_json:
         sys.stdout.write(json.dumps(result_json(result), ensure_ascii=False, indent=2) + "\n")
     else:
-        print_report(result, console, written)
+        print_report(result, console, written, show_failures=show == "failures")

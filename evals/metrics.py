@@ -239,6 +239,11 @@ class RetrievalScore:
     ndcg_at_10: float
 
 
+def first_rank(passages: Sequence[str], quotes: Sequence[str], k: int = 10) -> int | None:
+    """The rank (from 1) of the first of ``passages`` that holds one of the quotes, if any does."""
+    return min((r for r in quote_ranks(passages, quotes, k) if r is not None), default=None)
+
+
 def retrieval_score(passages: Sequence[str], quotes: Sequence[str]) -> RetrievalScore:
     ranks = quote_ranks(passages, quotes, 10)
     return RetrievalScore(
@@ -266,6 +271,24 @@ class ItemScore:
     removed: int = 0  # of those, removed by verification
     fell_back: bool = False
     first_token_ms: float | None = None
+    question: str = ""
+    answer: str = ""
+    rank: int | None = None  # rank of the first passage holding a quote, in the top 10
+    missing: tuple[str, ...] = ()  # key facts the answer lacks
+
+    @property
+    def outcome(self) -> tuple[bool, str]:
+        """Passed or not, and why not, in a few words."""
+        if not self.answerable:
+            return (True, "") if self.abstained else (False, "answered a question the documents do not answer")
+        if self.abstained:
+            return False, "abstained" + ("" if self.rank else "; no supporting passage in the top 10")
+        if self.correct is False:
+            return False, "the answer lacks " + ", ".join(repr(m) for m in self.missing)
+        if not self.cited_quote:
+            where = f"the supporting passage ranked {self.rank}" if self.rank else "no supporting passage in the top 10"
+            return False, f"cites no supporting passage ({where})"
+        return True, ""
 
 
 @dataclass(frozen=True)
@@ -354,7 +377,7 @@ def aggregate(scores: Sequence[ItemScore]) -> Metrics:
         recall_at_10=mean(r.recall_at_10 for r in retrieved),
         mrr_at_10=mean(r.mrr_at_10 for r in retrieved),
         ndcg_at_10=mean(r.ndcg_at_10 for r in retrieved),
-        answer_correct=mean(float(bool(s.correct)) for s in answerable),
+        answer_correct=mean(float(s.correct) for s in answerable if s.correct is not None),
         citation_precision=sum(s.supported_citations for s in scores) / citations if citations else None,
         citation_recall=mean(float(bool(s.cited_quote)) for s in answerable),
         abstention_accuracy=mean(float(s.abstained) for s in unanswerable),

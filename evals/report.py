@@ -51,7 +51,29 @@ def result_json(result: EvalResult) -> dict[str, Any]:
         "by_split": {group: systems(by) for group, by in result.by_split.items()},
         "commit": result.commit,
         "date": result.date,
+        "items": items_json(result),
     }
+
+
+def items_json(result: EvalResult) -> list[dict[str, Any]]:
+    """One entry per item: the question, and for each system its hit rank, answer, and whether it passed and why."""
+    by_system = result.scores
+    first = next(iter(by_system.values()), [])
+    out = []
+    for index, score in enumerate(first):
+        systems: dict[str, Any] = {}
+        for name, scores in by_system.items():
+            own = scores[index]
+            passed, why = own.outcome
+            entry: dict[str, Any] = {"rank": own.rank, "abstained": own.abstained, "passed": passed, "why": why}
+            if name.startswith("quorum"):  # the baselines' "answer" is their top passage
+                entry["answer"] = own.answer
+            systems[name] = entry
+        out.append({
+            "id": score.item_id, "question": score.question, "type": score.type, "split": score.split,
+            "answerable": score.answerable, "systems": systems,
+        })
+    return out
 
 
 def result_path(result: EvalResult, folder: Path | None = None) -> Path:
@@ -136,11 +158,31 @@ def type_table(result: EvalResult, system: str = "quorum") -> Table | None:
     return table
 
 
-def print_report(result: EvalResult, console: Console, written: Path | None = None) -> None:
+def failures_table(result: EvalResult, system: str = "quorum") -> Table | None:
+    """The items one system failed: id, question, where the supporting passage ranked, why, and the answer."""
+    if system not in result.scores:
+        return None
+    failed = [s for s in result.scores[system] if not s.outcome[0]]
+    table = _table(f"{system}: {len(failed)} of {len(result.scores[system])} items failed")
+    for name, justify in (("id", "left"), ("question", "left"), ("rank", "right"), ("why", "left"), ("answer", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for score in failed:
+        answer = score.answer if len(score.answer) <= 160 else score.answer[:157] + "..."
+        table.add_row(score.item_id, score.question, str(score.rank or "–"), score.outcome[1], answer)
+    return table
+
+
+def print_report(
+    result: EvalResult, console: Console, written: Path | None = None, show_failures: bool = False
+) -> None:
     console.print(systems_table(result))
     by_type = type_table(result, "quorum" if "quorum" in result.systems else next(iter(result.systems), ""))
     if by_type is not None:
         console.print(by_type)
+    if show_failures:
+        for system in result.scores:
+            if system.startswith("quorum") and (failures := failures_table(result, system)) is not None:
+                console.print(failures)
     footer = f"commit {result.commit} · {result.date} · {result.seconds:.0f}s"
     if written is not None:
         footer += f" · saved to {written}"

@@ -24,6 +24,8 @@ from evals.metrics import (
     aggregate,
     answer_correct,
     citation_supported,
+    contains_fact,
+    first_rank,
     is_relevant,
     retrieval_score,
 )
@@ -78,13 +80,19 @@ def score_item(item: Item, answer: SystemAnswer) -> ItemScore:
         removed=answer.removed,
         fell_back=answer.fell_back,
         first_token_ms=answer.first_token_ms,
+        question=item.question,
+        answer=answer.text,
     )
     if not item.answerable:
         return score
+    # Without key facts (a set whose answers are written summaries), answer correctness does not apply.
+    correct = (not answer.abstained and answer_correct(answer.text, item.must_contain)) if item.must_contain else None
     return replace(
         score,
         retrieval=retrieval_score(answer.ranked, item.quotes),
-        correct=not answer.abstained and answer_correct(answer.text, item.must_contain),
+        rank=first_rank(answer.ranked, item.quotes),
+        missing=tuple(f for f in item.must_contain if not contains_fact(answer.text, f)),
+        correct=correct,
         cited_quote=any(is_relevant(c.text, q) for c in answer.citations for q in item.quotes),
         both_cited=_both_sides_cited(item, answer) if item.type == "conflict" else None,
     )
@@ -139,20 +147,27 @@ def group_metrics(
     }
 
 
-def open_searcher(settings: Settings, on_progress: ProgressCallback | None = None) -> Searcher:
-    """The searcher over the configured store, ingesting the corpus first if the store is empty."""
+def open_searcher(
+    settings: Settings, on_progress: ProgressCallback | None = None, ingest_corpus: bool = False
+) -> Searcher:
+    """The searcher over the configured store.
+
+    The corpus is ingested first if the store is empty, or always with
+    ``ingest_corpus`` (incremental: unchanged files cost a hash; files gone
+    from the folder are pruned).
+    """
     from retrieval.search import Searcher
     from retrieval.store import Store
 
     store = Store(settings)
-    if store.count() == 0:
+    if ingest_corpus or store.count() == 0:
         from ingest.pipeline import ingest
 
         def update(step: object) -> None:
             if on_progress:
                 on_progress(Progress("ingesting", getattr(step, "done", 0), getattr(step, "total", 0)))
 
-        ingest([Path(settings.corpus)], settings, store=store, on_progress=update)
+        ingest([Path(settings.corpus)], settings, store=store, on_progress=update, prune=ingest_corpus)
     return Searcher(settings, store=store)
 
 
@@ -161,11 +176,12 @@ def run_eval(
     settings: Settings,
     systems: Sequence[str] | None = None,
     on_progress: ProgressCallback | None = None,
+    ingest_corpus: bool = False,
 ) -> EvalResult:
     began = time.perf_counter()
     started = datetime.now().astimezone()
     names = parse_system_names(systems, llm=settings.llm != "none")
-    searcher = open_searcher(settings, on_progress)
+    searcher = open_searcher(settings, on_progress, ingest_corpus)
     built: list[System] = []
     for name in names:
         if on_progress:
