@@ -25,6 +25,10 @@ from retrieval.sentences import sentence_spans
 TokenCounter = Callable[[str], int]
 
 _NUMBERED = re.compile(r"^(\d{1,3})\.\s+\S")
+# "Kirsty Williams AM: ...", "Mr. Garnett Genuis (Sherwood Park, CPC): ...": a speaker's turn in a transcript.
+_TURN = re.compile(r"^([A-Z][^\n:]{0,150}?):[ \t]+\S")
+_PARENTHESES = re.compile(r"\([^()]*(?:\([^()]*\)[^()]*)*\)")
+_NAME_PARTICLES = frozenset("of the and for de du da van von der le la".split())
 _HEADING_MAX_WORDS = 14
 
 
@@ -40,13 +44,14 @@ class Span:
 class _Block:
     start: int
     end: int
-    kind: str  # "heading", "numbered" or "text"
+    kind: str  # "heading", "numbered", "turn" or "text"
     number: str = ""
+    speaker: str = ""  # a turn's speaker, without the role in brackets
 
 
 def split_structure(text: str, count_tokens: TokenCounter, max_tokens: int) -> list[Span]:
     """Chunk spans of ``text``; ``count_tokens`` counts word pieces without specials."""
-    blocks = [_classify(text, start, end) for start, end in _block_spans(text)]
+    blocks = _speaker_turns(text, [_classify(text, start, end) for start, end in _block_spans(text)])
     spans: list[Span] = []
     for headings, body in _sections(blocks):
         section = _section_name(text, headings)
@@ -85,6 +90,38 @@ def _classify(text: str, start: int, end: int) -> _Block:
         kind = "heading" if _looks_like_heading(rest) else "numbered"
         return _Block(start, end, kind, numbered.group(1))
     return _Block(start, end, "heading" if _looks_like_heading(body) else "text")
+
+
+def speaker_of(block: str) -> str:
+    """The speaker a block opens with ("Hon. Bill Blair (Minister of Public Safety): ..." -> "Hon. Bill Blair"), or ""."""
+    match = _TURN.match(block)
+    if not match:
+        return ""
+    name = " ".join(_PARENTHESES.sub(" ", match.group(1)).split())
+    words = name.split()
+    if not 1 <= len(words) <= 8 or not words[0][0].isupper():
+        return ""
+    if any(not (w[0].isupper() or w.lower() in _NAME_PARTICLES) for w in words):
+        return ""
+    return name
+
+
+def _speaker_turns(text: str, blocks: list[_Block]) -> list[_Block]:
+    """In a transcript, the blocks that open a speaker's turn, marked as turns.
+
+    A document is read as a transcript when at least three people speak and
+    turns make up a quarter of its text blocks: a lone "Note: ..." in a report
+    is no turn.
+    """
+    speakers = [speaker_of(text[b.start : b.end]) if b.kind == "text" else "" for b in blocks]
+    texts = sum(1 for b in blocks if b.kind == "text")
+    turns = sum(1 for s in speakers if s)
+    if len(set(speakers) - {""}) < 3 or turns < 0.25 * texts:
+        return blocks
+    return [
+        _Block(b.start, b.end, "turn", b.number, speaker) if speaker else b
+        for b, speaker in zip(blocks, speakers, strict=True)
+    ]
 
 
 def _looks_like_heading(body: str) -> bool:
@@ -146,7 +183,7 @@ def _section_spans(
     pending_start = headings[0].start if headings else None
     packed: list[_Block] = []
 
-    def emit(pieces: list[tuple[int, int]], paragraph: str) -> None:
+    def emit(pieces: list[tuple[int, int]], paragraph: str, where: str = section) -> None:
         nonlocal pending_start
         for start, end in pieces:
             if pending_start is not None:
@@ -156,12 +193,19 @@ def _section_spans(
                 else:
                     spans.append(Span(pending_start, headings[-1].end, paragraph, section))
                 pending_start = None
-            spans.append(Span(start, end, paragraph, section))
+            spans.append(Span(start, end, paragraph, where))
 
     def flush_packed() -> None:
-        if packed:
+        if not packed:
+            return
+        turns = [b for b in packed if b.kind == "turn"]
+        if not turns:
             emit(_pack(text, packed, count, limit), agenda_number)
-            packed.clear()
+        for start, end in _pack(text, packed, count, limit) if turns else []:
+            # A piece of a transcript says who is speaking where it begins (a long turn's later pieces too).
+            speaker = next((b.speaker for b in reversed(turns) if b.start <= start), "")
+            emit([(start, end)], agenda_number, " — ".join(part for part in (section, speaker) if part))
+        packed.clear()
 
     for unit in _units(body):
         if unit[0].kind == "numbered":

@@ -76,7 +76,7 @@ def _iso(value: Any) -> str:
 def infer_title(text: str) -> str:
     """The first short line that reads like a heading."""
     for line in text.splitlines()[:12]:
-        line = line.strip()
+        line = line.strip().lstrip("#").strip()  # a Markdown heading in a plain text file
         if 3 <= len(line) <= 150 and not line.endswith((".", ",")) and not _DAY_MONTH_YEAR.fullmatch(line):
             return line
     return ""

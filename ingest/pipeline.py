@@ -36,7 +36,7 @@ from retrieval.sentences import chunk_sentences, content_hash
 from retrieval.settings import Settings
 from retrieval.store import DocumentWrite, Owner, Store, version_of
 
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "5"  # 5: a transcript chunk names its speaker; Markdown "#" left out of inferred titles
 
 log = logging.getLogger("quorum.ingest")
 

@@ -6,7 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,11 +17,12 @@ from retrieval.embedding import Embedder, get_embedder
 from retrieval.errors import IndexMissing, QuorumError
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.glossary import expand
-from retrieval.lexical import LexicalIndex, query_terms_text, sync_lexical_index, tokenize, words
+from retrieval.lexical import LexicalIndex, query_terms_text, question_terms, sync_lexical_index, tokenize, words
 from retrieval.models import Chunk, Passage
 from retrieval.settings import Settings
 from retrieval.store import Filters, Store, chunk_metadata
 from retrieval.vocabulary import load_vocabulary, official_terms
+from retrieval.windows import WindowWeights, window_ranking
 
 
 class Searcher:
@@ -93,7 +94,28 @@ class Searcher:
     def retrieve(
         self, query: str, k: int | None = None, filters: Filters | None = None, near: Sequence[str] = ()
     ) -> Retrieval:
-        """Fuse three rankings: BM25 over chunks, dense over chunks, dense over sentences.
+        """The fused ranking of ``rankings``, best ``k`` first."""
+        k = k or self.settings.top_k
+        ranked = self.rankings(query, k, filters, near)
+        fused = reciprocal_rank_fusion([r.ids for r in ranked.lists], [r.weight for r in ranked.lists], k=self.settings.rrf_k)
+        by_name = {r.name: r for r in ranked.lists}
+        rank_of = {name: {i: n for n, i in enumerate(by_name[name].ids, 1)} for name in ("lexical", "dense")}
+        passages = [
+            Passage(
+                chunk=ranked.chunks[chunk_id],
+                score=score,
+                lexical_rank=rank_of["lexical"].get(chunk_id),
+                dense_rank=rank_of["dense"].get(chunk_id),
+                dense_similarity=by_name["dense"].scores.get(chunk_id),
+            )
+            for chunk_id, score in fused[:k]
+        ]
+        return Retrieval(passages, ranked.vector)
+
+    def rankings(
+        self, query: str, k: int | None = None, filters: Filters | None = None, near: Sequence[str] = ()
+    ) -> Rankings:
+        """The rankings fusion combines: BM25 over chunks, dense over chunks, dense over sentences.
 
         ``near``: passages the conversation's last answer cited. A follow-up is
         usually about the same part of the same document, so candidates close to
@@ -103,6 +125,7 @@ class Searcher:
         n = max(self.settings.candidates, k)
         self.refresh()
         snapshot = self.lexical
+        settings = self.settings
         vector = self.embedder.embed_query(query)
         # "latest", "current": a ranking by date below, not words to match ("the latest survey" is any survey).
         wording = _RECENT.sub(" ", query) if _RECENT.search(query) else query
@@ -113,8 +136,11 @@ class Searcher:
         by_sentence = [
             (i, s) for i, s in self.store.dense_sentence_search(vector, 2 * n, filters) if i in snapshot.by_id
         ][:n]
-        rankings = [[c.chunk_id for c, _ in lexical], [c.chunk_id for c, _ in dense], [i for i, _ in by_sentence]]
-        weights = [self.settings.lexical_weight, self.settings.dense_weight, self.settings.sentence_weight]
+        lists = [
+            Ranking("lexical", [c.chunk_id for c, _ in lexical], settings.lexical_weight),
+            Ranking("dense", [c.chunk_id for c, _ in dense], settings.dense_weight, {c.chunk_id: s for c, s in dense}),
+            Ranking("sentences", [i for i, _ in by_sentence], settings.sentence_weight),
+        ]
         named = named_document(query, snapshot)
         if named is not None:
             # "What did the 2016 PEEL inspection find about X?": search X within that document too.
@@ -128,33 +154,49 @@ class Searcher:
                     for i, s in self.store.dense_sentence_search(self.embedder.embed_query(topic), 2 * n, within)
                     if i in snapshot.by_id
                 ][:n]
-                rankings += [[c.chunk_id for c, _ in topic_lexical], [i for i, _ in topic_dense]]
-                weights += [self.settings.named_weight] * 2
+                lists += [
+                    Ranking("named-lexical", [c.chunk_id for c, _ in topic_lexical], settings.named_weight),
+                    Ranking("named-sentences", [i for i, _ in topic_dense], settings.named_weight),
+                ]
         chunks = snapshot.by_id
-        pool = list(dict.fromkeys(i for ranking in rankings for i in ranking))
+        if settings.window_weight > 0:
+            lists.append(self._windows(expanded, lists, vector, snapshot))
+        pool = list(dict.fromkeys(i for ranking in lists for i in ranking.ids))
         when = when_ranking(query, [chunks[i] for i in pool if i in chunks])
         if when:
-            rankings.append(when)
-            weights.append(self.settings.when_weight)
+            lists.append(Ranking("when", when, settings.when_weight))
         close = near_ranking(near, pool, snapshot, filters)
         if close:
-            rankings.append(close)
-            weights.append(self.settings.near_weight)
-        lexical_rank = {c.chunk_id: r for r, (c, _) in enumerate(lexical, start=1)}
-        dense_rank = {c.chunk_id: r for r, (c, _) in enumerate(dense, start=1)}
-        similarity = {c.chunk_id: s for c, s in dense}
-        fused = reciprocal_rank_fusion(rankings, weights, k=self.settings.rrf_k)
-        passages = [
-            Passage(
-                chunk=chunks[chunk_id],
-                score=score,
-                lexical_rank=lexical_rank.get(chunk_id),
-                dense_rank=dense_rank.get(chunk_id),
-                dense_similarity=similarity.get(chunk_id),
-            )
-            for chunk_id, score in fused[:k]
-        ]
-        return Retrieval(passages, vector)
+            lists.append(Ranking("near", close, settings.near_weight))
+        return Rankings(lists, vector, chunks)
+
+
+    def _windows(self, query: str, lists: list[Ranking], vector: np.ndarray, snapshot: LexicalIndex) -> Ranking:
+        """The first rankings' best candidates, ranked by their best sentence (see ``retrieval.windows``)."""
+        settings = self.settings
+        fused = reciprocal_rank_fusion([r.ids for r in lists], [r.weight for r in lists], k=settings.rrf_k)
+        chunks = [snapshot.by_id[i] for i, _ in fused[: settings.window_candidates]]
+        idf = snapshot.idf(question_terms(query))
+        weights = WindowWeights(similarity=settings.window_similarity)
+        ranked = window_ranking(chunks, self.store.sentence_vectors(chunks), idf, vector, weights)
+        return Ranking("windows", ranked, settings.window_weight)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One retriever's candidates, best first, and its weight in fusion."""
+
+    name: str
+    ids: list[str]
+    weight: float
+    scores: dict[str, float] = field(default_factory=dict)  # similarities, where the retriever has them
+
+
+@dataclass(frozen=True)
+class Rankings:
+    lists: list[Ranking]
+    vector: np.ndarray  # the query's embedding
+    chunks: dict[str, Chunk]  # the snapshot the ids belong to
 
 
 _YEAR = re.compile(r"(?:19|20)\d{2}")

@@ -57,13 +57,20 @@ class Settings(BaseSettings):
 
     top_k: int = Field(5, ge=1, le=50, description="Passages shown with an answer.")
     candidates: int = Field(40, ge=5, description="Candidates each retriever gives to fusion.")
-    rrf_k: int = Field(5, ge=1)
-    lexical_weight: float = Field(2.0, ge=0)
-    dense_weight: float = Field(1.0, ge=0)
-    sentence_weight: float = Field(1.5, ge=0)
+    rrf_k: int = Field(2, ge=1)
+    lexical_weight: float = Field(1.0, ge=0)
+    dense_weight: float = Field(0.5, ge=0)
+    sentence_weight: float = Field(0.0, ge=0)
     named_weight: float = Field(1.0, ge=0, description="Weight of searches within a document the question names.")
     when_weight: float = Field(1.0, ge=0, description="Weight of the by-date ranking for 'latest' or 'in 2016' questions.")
     near_weight: float = Field(1.0, ge=0, description="Weight, for a follow-up, of passages near the last answer's.")
+    window_weight: float = Field(
+        2.0, ge=0, description="Weight of the first candidates ranked again by their best sentence (0: off)."
+    )
+    window_candidates: int = Field(30, ge=1, description="How many of the first fused candidates are ranked by sentence.")
+    window_similarity: float = Field(
+        0.5, ge=0, description="Weight of a sentence's cosine with the question beside its share of the question's terms."
+    )
     vocabulary: str = Field(
         "builtin",
         description="Everyday words and the official terms documents use for them (a question's 'gun licence' also "
