@@ -17,7 +17,9 @@ from pathlib import Path
 
 from evals.dataset import Item, load_dataset
 from evals.metrics import answer_correct
-from retrieval.answer import CANDIDATE_PASSAGES, Candidate, candidates, choose
+from retrieval.answer import CANDIDATE_PASSAGES
+from retrieval.profile import profile_question
+from retrieval.scoring import Candidate, candidates, choose
 from retrieval.conversation import Turn, condense
 from retrieval.search import Searcher
 from retrieval.settings import SentenceScoring, Settings, load_settings
@@ -43,7 +45,7 @@ def cached_cases(searcher: Searcher) -> list[Case]:
 
 def _case(item: Item, query: str, searcher: Searcher) -> Case:
     found = searcher.retrieve(query, CANDIDATE_PASSAGES)
-    return Case(item, candidates(query, found.passages, found.query_vector, searcher))
+    return Case(item, candidates(profile_question(query), found.passages, found.query_vector, searcher))
 
 
 def score(cases: list[Case], settings: Settings) -> tuple[float, float, float]:

@@ -13,10 +13,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retrieval.periods import periods
+
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _MONTH_YEAR = re.compile(rf"\b({_MONTHS})\s+((?:19|20)\d{{2}})\b")
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS})\b")
-_YEAR = re.compile(r"\b(?:19|20)\d{2}(?:/\d{2})?\b")
 _MONEY = re.compile(r"£\s?\d[\d,.]*\s?(?:m|bn|k|million|billion)?\b", re.I)
 _NUMBER = re.compile(r"\b\d[\d,.]*%?")
 # The inspectorate's graded judgements, from best to worst.
@@ -42,7 +43,7 @@ def stated_values(sentence: str, kind: str) -> frozenset[str]:
         found = {f"{m} {y}" for m, y in _MONTH_YEAR.findall(sentence)}
         found |= {f"{int(d)} {m}" for d, m in _DAY_MONTH.findall(sentence)}
         if not found:
-            found = set(_YEAR.findall(sentence))
+            found = {period.label for period in periods(sentence)}
         return frozenset(found)
     if kind == "money":
         return frozenset(re.sub(r"\s|,", "", m).lower() for m in _MONEY.findall(sentence))

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 
+from retrieval.periods import financial_year_of, names_quarter
+
 if TYPE_CHECKING:
     from retrieval.models import Citation
 
@@ -33,7 +35,6 @@ RELATIVE = re.compile(
     rf"|\b(?:last|previous|past)\s+(\d{{1,2}}|{'|'.join(_COUNTS)})\s+(weeks|months|years)\b",
     re.I,
 )
-_NAMED_QUARTER = re.compile(r"\b(?:Quarter\s+|Q)([1-4])\b")
 _QUARTER_MONTHS = ("April to June", "July to September", "October to December", "January to March")
 
 
@@ -72,7 +73,7 @@ def meaning(phrase: str, written: date, passage: str = "") -> str | None:
     if unit == "year":
         return str(written.year + step)
     if unit == "financial year":
-        start = _financial_year(written) + step
+        start = financial_year_of(written) + step
         return f"{start}/{(start + 1) % 100:02d} (April {start} to March {start + 1})"
     return _quarter(written, step, passage)
 
@@ -108,9 +109,9 @@ def _span_before(written: date, count: str, unit: str) -> str | None:
 
 
 def _quarter(written: date, step: int, passage: str) -> str:
-    year = _financial_year(written)
+    year = financial_year_of(written)
     index = (written.month - 4) % 12 // 3  # 0 for April to June
-    named = {int(q) for q in _NAMED_QUARTER.findall(passage)}
+    named = {n for n in range(1, 5) if names_quarter(passage, n)}
     if step == 0 and len(named) == 1:
         index = named.pop() - 1  # "During Quarter 2 ... closed this quarter"
     index += step
@@ -118,10 +119,6 @@ def _quarter(written: date, step: int, passage: str) -> str:
     index %= 4
     calendar = year + 1 if index == 3 else year
     return f"Quarter {index + 1} of {year}/{(year + 1) % 100:02d} ({_QUARTER_MONTHS[index]} {calendar})"
-
-
-def _financial_year(day: date) -> int:
-    return day.year if day.month >= 4 else day.year - 1
 
 
 def _long(day: date) -> str:

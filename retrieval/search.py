@@ -13,6 +13,7 @@ import numpy as np
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from retrieval import periods
 from retrieval.embedding import Embedder, get_embedder
 from retrieval.errors import IndexMissing, QuorumError
 from retrieval.fusion import reciprocal_rank_fusion
@@ -199,50 +200,24 @@ class Rankings:
     chunks: dict[str, Chunk]  # the snapshot the ids belong to
 
 
-_YEAR = re.compile(r"(?:19|20)\d{2}")
 _RECENT = re.compile(r"\b(?:latest|current(?:ly)?|now|most recent|recent(?:ly)?|newest|up to date|today)\b", re.I)
-_IN_YEAR = re.compile(r"\b(?:in|during|for|of|from)\s+((?:19|20)\d{2})\b", re.I)
 
 
-# "2023/24", "2023-24", "2023/2024", "FY23/24", "FY 2023/24": a financial year (April to March).
-_FINANCIAL_YEAR = re.compile(
-    r"\bFY\s?((?:19|20)?\d{2})[/-]((?:19|20)?\d{2})\b|\b((?:19|20)\d{2})[/-]((?:19|20)?\d{2})\b", re.I
-)
-_QUARTER = re.compile(r"\b(?:Q|Quarter\s+)([1-4])\b", re.I)
-_YEARS = r"((?:19|20)\d{2})"
-_RANGE = re.compile(rf"\b(?:between|from)\s+{_YEARS}\s+(?:and|to|until)\s+{_YEARS}\b|\b{_YEARS}\s*(?:-|–|to)\s*{_YEARS}\b")
-_SINCE = re.compile(rf"\b(since|after|before)\s+{_YEARS}\b", re.I)
-
-
-def financial_year(query: str) -> int | None:
-    """The first year of the financial year a query names ("2023/24" -> 2023), if it names one."""
-    for match in _FINANCIAL_YEAR.finditer(query):
-        first, second = (g for g in match.groups() if g is not None)
-        start = int(first) if len(first) == 4 else 2000 + int(first)
-        if int(second) % 100 == (start + 1) % 100:
-            return start
-    return None
-
-
-def _in_period(chunk: Chunk, start: int | None, quarter: re.Match[str] | None) -> bool:
+def _in_period(chunk: Chunk, start: int | None, quarter: int | None) -> bool:
     """Does the passage speak for the financial year and quarter asked about ("Q2 2023/24")?
 
     It does when it names them, or (for the year) when its document was written in that year.
     """
-    if quarter and not re.search(rf"\b(?:Q|Quarter\s+){quarter.group(1)}\b", chunk.text, re.I):
+    if quarter and not periods.names_quarter(chunk.text, quarter):
         return False
-    if start is None:
-        return True
-    named = re.search(rf"\b(?:{start}|{start % 100:02d})[/-](?:{(start + 1) % 100:02d}|{start + 1})\b", chunk.text)
-    written = f"{start}-04-01" <= chunk.doc.date < f"{start + 1}-04-01"
-    return bool(named or written)
+    return start is None or periods.Period(start, financial=True).speaks_for(chunk.text, chunk.doc.date)
 
 
 def _in_years(chunk: Chunk, first: int, last: int) -> bool:
     """Written in, or mentioning, a year from ``first`` to ``last``."""
     if chunk.doc.date[:4].isdigit() and first <= int(chunk.doc.date[:4]) <= last:
         return True
-    return any(first <= int(y) <= last for y in _YEAR.findall(chunk.text))
+    return periods.mentions_year_between(chunk.text, first, last)
 
 
 def when_ranking(query: str, chunks: list[Chunk]) -> list[str]:
@@ -254,23 +229,16 @@ def when_ranking(query: str, chunks: list[Chunk]) -> list[str]:
     "Between 2016 and 2018", "since 2020", "before 2020": passages written in, or
     mentioning, a year of that span. Otherwise no ranking.
     """
-    start = financial_year(query)
-    quarter = _QUARTER.search(query)
+    start = periods.financial_year(query)
+    quarter = periods.quarter(query)
     if start is not None or quarter:
         return [c.chunk_id for c in chunks if _in_period(c, start, quarter)]
-    span = _RANGE.search(query)
+    span = periods.year_span(query)
     if span:
-        first, last = sorted(int(g) for g in span.groups() if g is not None)
-        return [c.chunk_id for c in chunks if _in_years(c, first, last)]
-    since = _SINCE.search(query)
-    if since:
-        year = int(since.group(2))
-        first, last = {"since": (year, 9999), "after": (year + 1, 9999), "before": (0, year - 1)}[since.group(1).lower()]
-        return [c.chunk_id for c in chunks if _in_years(c, first, last)]
-    year = _IN_YEAR.search(query)
+        return [c.chunk_id for c in chunks if _in_years(c, *span)]
+    year = periods.year_asked(query)
     if year:
-        wanted = year.group(1)
-        return [c.chunk_id for c in chunks if c.doc.date.startswith(wanted) or wanted in c.text]
+        return [c.chunk_id for c in chunks if periods.Period(year).speaks_for(c.text, c.doc.date)]
     if _RECENT.search(query):
         dated = sorted((c for c in chunks if c.doc.date), key=lambda c: c.doc.date, reverse=True)
         return [c.chunk_id for c in dated]
@@ -320,7 +288,7 @@ def named_document(query: str, lexical: LexicalIndex) -> tuple[str, str] | None:
     matches = []
     for doc_id, distinctive in lexical.distinctive_namings.items():
         matched = [w for w, stemmed in stems if stemmed & distinctive]
-        if len(matched) >= 2 and any(_YEAR.fullmatch(w) for w in matched):
+        if len(matched) >= 2 and any(periods.YEAR.fullmatch(w) for w in matched):
             matches.append((doc_id, matched))
     if len(matches) != 1:
         return None

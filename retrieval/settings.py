@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.5, ge=0)
     sentence_weight: float = Field(0.0, ge=0)
     named_weight: float = Field(1.0, ge=0, description="Weight of searches within a document the question names.")
-    when_weight: float = Field(1.0, ge=0, description="Weight of the by-date ranking for 'latest' or 'in 2016' questions.")
+    when_weight: float = Field(3.0, ge=0, description="Weight of the by-date ranking for 'latest' or 'in 2016' questions.")
     near_weight: float = Field(1.0, ge=0, description="Weight, for a follow-up, of passages near the last answer's.")
     window_weight: float = Field(
         2.0, ge=0, description="Weight of the first candidates ranked again by their best sentence (0: off)."

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.answer import candidates, check_question
+from retrieval.answer import check_question
+from retrieval.profile import profile_question
+from retrieval.scoring import candidates
 from retrieval.models import Passage, long_date
 from retrieval.search import Searcher
 from retrieval.store import Filters
@@ -39,7 +41,7 @@ def timeline(topic: str, searcher: Searcher, filters: Filters | None = None) -> 
     """The best sentences about ``topic`` from each document, oldest document first."""
     topic = check_question(topic)
     found = searcher.retrieve(topic, TIMELINE_PASSAGES, filters)
-    scored = candidates(topic, found.passages, found.query_vector, searcher)
+    scored = candidates(profile_question(topic), found.passages, found.query_vector, searcher)
     weights = searcher.settings.sentence_scoring
     floor = searcher.settings.abstain_below
     by_document: dict[str, list[tuple[float, Entry]]] = {}

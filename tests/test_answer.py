@@ -1,6 +1,8 @@
 """How an extractive answer quotes its sentences (whole thoughts, never a sentence twice), and when it abstains."""
 
-from retrieval.answer import Candidate, asks_whether, candidates, context_of, quotations, responding_party, responds
+from retrieval.profile import asks_whether, profile_question, responding_party
+from retrieval.quoting import context_of, quotations
+from retrieval.scoring import Candidate, candidates, responds
 from retrieval.conversation import ask
 from retrieval.models import Chunk, DocumentInfo, Passage
 from retrieval.sentences import sentence_spans
@@ -118,5 +120,5 @@ def test_a_question_the_document_asks_is_never_quoted_as_an_answer(searcher) -> 
 def test_a_lack_that_limits_something_counts_as_a_reason(searcher) -> None:
     question = "Why can't the force see when its staff ask for wellbeing support?"
     found = searcher.retrieve(question, 8)
-    reasons = [c.text for c in candidates(question, found.passages, found.query_vector, searcher) if c.gives_reason]
+    reasons = [c.text for c in candidates(profile_question(question), found.passages, found.query_vector, searcher) if c.gives_reason]
     assert any(t.startswith("The lack of a suitable case management system limits") for t in reasons)

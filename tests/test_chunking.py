@@ -69,3 +69,29 @@ def test_a_long_paragraph_is_split_between_sentences_within_the_limit() -> None:
         assert count(piece) <= 60
         assert piece.rstrip().endswith((".", "Heading"))
     assert text[spans[-1].start : spans[-1].end] == "6. Short paragraph."
+
+
+TRANSCRIPT = "\n\n".join(
+    [
+        "Committee meeting transcript",
+        "Lynne Neagle AM: Welcome to the meeting. Item 2 is an evidence session with the Minister.",
+        "Kirsty Williams AM: Thank you, Chair. " + " ".join(f"Quality assurance point {i} matters." for i in range(60)),
+        "Hon. Bill Blair (Minister of Public Safety): We will act on firearms at the border.",
+        "Note: this is not a speaker.",
+    ]
+)
+
+
+def test_every_piece_of_a_transcript_names_who_is_speaking(settings, embedder) -> None:
+    spans = split_structure(TRANSCRIPT, embedder.count_tokens, 60)
+    pieces = [(TRANSCRIPT[s.start : s.end], s.section) for s in spans]
+    # The long turn is split; a piece that continues it (its opening is in an earlier piece) says who speaks.
+    continuing = [section for text, section in pieces if "Quality assurance point" in text and ":" not in text]
+    assert len(continuing) > 1
+    assert all(section == "Committee meeting transcript — Kirsty Williams AM" for section in continuing)
+    assert any(section.endswith("Hon. Bill Blair") for text, section in pieces if "firearms" in text)
+
+
+def test_a_report_with_a_note_is_not_read_as_a_transcript(embedder) -> None:
+    text = "Title\n\nNote: the figures are provisional.\n\nThe budget rose by £2m this year."
+    assert all(span.section in ("", "Title") for span in split_structure(text, embedder.count_tokens, 60))

@@ -348,7 +348,7 @@ def test_every_system_reports_every_metric_overall_by_type_and_by_split(
 
     report = json.loads(json.dumps(result_json(quality[0])))
     names = ["quorum", "llamaindex-default", "bm25", "dense"]
-    assert set(report) == {"dataset", "n", "systems", "by_type", "by_split", "commit", "date"}
+    assert set(report) == {"dataset", "n", "systems", "by_type", "by_split", "commit", "date", "items"}
     assert report["n"] == 161 + 45
     assert list(report["systems"]) == names
     assert set(report["by_split"]) == {"dev", "heldout"}

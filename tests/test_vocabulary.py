@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answer import answer_question, compared_years
+from retrieval.answer import answer_question
+from retrieval.periods import compared_years
 from retrieval.errors import ConfigError
 from retrieval.vocabulary import load_vocabulary, official_terms
 from tests.conftest import sharing
@@ -53,7 +54,7 @@ def test_a_question_in_everyday_words_finds_the_passage_in_official_ones(searche
 
 
 def test_years_compared_are_those_a_question_names_twice_or_more() -> None:
-    assert compared_years("How did it change between 2016 and 2025?") == ["2016", "2025"]
+    assert compared_years("How did it change between 2016 and 2025?") == [2016, 2025]
     assert compared_years("What was the budget in 2023/24 and 2024?") == []  # a financial year is one period
     assert compared_years("What happened in 2023, and in 2023 again?") == []
 

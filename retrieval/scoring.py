@@ -1,0 +1,292 @@
+"""Scoring: each sentence of the candidate passages against the question's profile.
+
+A sentence is scored by its own embedding's similarity to the question, by how
+much of the question's weight (IDF of its terms) it covers (an everyday phrase,
+"people giving evidence", is covered by its official terms, "witnesses"), and
+by whether it holds the kind of thing asked for (a sum of money, a figure, a
+date; for "why", a reason; for yes or no, a verdict). A sentence that cannot
+answer (of the wrong kind, or for another period) is kept with ``fits_kind``
+or ``fits_period`` false, so that abstention can say why nothing answered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.conflicts import GRADE
+from retrieval.lexical import LexicalIndex, question_terms, tokenize
+from retrieval.models import Passage
+from retrieval.periods import Period
+from retrieval.profile import ANYONE, RESPONSE_NOUN, RESPONSE_VERB, QuestionProfile
+from retrieval.quoting import is_heading, quoted
+from retrieval.relative_dates import RELATIVE
+from retrieval.search import Searcher
+from retrieval.sentences import sentence_spans
+from retrieval.settings import SentenceScoring, Settings
+from retrieval.vocabulary import everyday_phrases
+
+
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand|million|half"
+_KIND_NEEDS = {
+    "grade": GRADE,
+    "money": re.compile(r"£\s?\d"),
+    "figure": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I),
+    "date": re.compile(
+        r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+        r"|\b(?:19|20)\d{2}\b|\bQ[1-4]\b|\b\d+\s+(?:days?|weeks?|months?|years?)\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b"
+        rf"|(?i:{RELATIVE.pattern})",  # "last month": the document’s date says which
+    ),
+}
+# Numbers that name rather than count: "Grade 2 and 3", "Quarter 2", "AFI 4", "Safer Streets Five", the 999 line.
+_LABEL = re.compile(
+    r"\b(?:grade|quarter|tier|phase|level|stage|section|priority|schedule|part|op|operation|afi|recommendation"
+    r"|paragraph|appendix|annex|item|streets|round)\s+(?:\d{1,3}|one|two|three|four|five|six)\b"
+    r"(?:\s*(?:,|and|or|&)\s*\d{1,3}\b)*|\bQ[1-4]\b|\b(?:to|via|on|ring|dial)\s+(?:999|101)\b|\b(?:999|101)(?=\s+(?:and\s+(?:999|101)\s+)?(?:calls?|callers?|lines?|services?|numbers?))",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An answer sentence and the signals it is scored by."""
+
+    passage_index: int
+    text: str
+    coverage: float  # share of the question's IDF weight it holds (context counts part)
+    similarity: float  # cosine with the question
+    fits_kind: bool
+    fits_period: bool
+    gives_reason: bool = False  # a "why" question, and the sentence says because, due to, result of...
+    gives_verdict: bool = False  # a yes-or-no question, and the sentence says not, still, remains, met...
+    span: tuple[int, int] = (0, 0)  # where it stands in the passage's text
+
+    def score(self, weights: SentenceScoring) -> float:
+        return (
+            weights.coverage * self.coverage
+            + weights.similarity * self.similarity
+            + weights.rank / (1 + self.passage_index)
+            + (weights.kind if self.fits_kind else 0.0)
+            + (weights.reason if self.gives_reason else 0.0)
+            + (weights.verdict if self.gives_verdict else 0.0)
+        )
+
+
+_BECAUSE = re.compile(
+    r"\b(?:because|due to|as a result|result of|owing to|caused by|driven by|reflects?|reasons?|attributed to"
+    r"|following|in order to|so that|lack of|limits|limited by|prevents|hinders|hampers)\b",
+    re.I,
+)
+
+
+# What says yes or no: a negation, a state that lasts, or a standard reached.
+_VERDICT = re.compile(
+    r"\b(?:not|no|never|none|nor|yet|still|remains?|remained|continues?|continued|met|achieved|resolved|lifted"
+    r"|removed|closed|discharged|completed)\b|n['’]t\b",
+    re.I,
+)
+
+
+def responds(sentence: str, party: str) -> bool:
+    """Does the party act in the sentence ("the Home Secretary replied", "a reply from the Home Secretary")?
+
+    Being written to does not count: "the PCC response to the Home Secretary".
+    """
+    name = re.escape(party)
+    return bool(
+        re.search(rf"\b{name}\b(?:['’]s)?\W+(?:[\w'’-]+\W+){{0,4}}?{RESPONSE_VERB}", sentence, re.I)
+        or re.search(rf"\b{RESPONSE_NOUN}\s+(?:from|of|by)\s+(?:the\s+)?{name}\b", sentence, re.I)
+    )
+
+
+_MONTHS = "January February March April May June July August September October November December".split()
+
+
+def _name_runs(question: str) -> list[str]:
+    """Runs of two or more capitalised words ("Norfolk Constabulary"), not opening the question."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for i, token in enumerate(re.findall(r"[\w&-]+(?:['’]s)?|[^\w\s]", question)):
+        word = re.sub(r"['’]s$", "", token)
+        capital = i > 0 and word[:1].isupper() and word not in _MONTHS and word.isalpha()
+        if capital or (word == "of" and current):
+            current.append(word)
+        if not capital and not (word == "of" and current) or word != token:
+            runs.append(current)
+            current = []
+    runs.append(current)
+    return [" ".join(r).removesuffix(" of") for r in runs if len([w for w in r if w != "of"]) >= 2]
+
+
+def unknown_names(question: str, searcher: Searcher) -> list[str]:
+    """Names and years in the question that no document contains.
+
+    A capitalised word, a run of them ("Greater Manchester", "Norfolk
+    Constabulary": every word may occur, but not together), or a year counts.
+    """
+    lexical = searcher.lexical
+    words_ = re.findall(r"[A-Za-z0-9£][\w'’/.-]*", question)
+    singles = [
+        w.strip(".") for i, w in enumerate(words_)
+        if (i > 0 and w[0].isupper() and not w.isupper() and len(w) > 2) or re.fullmatch(r"(?:19|20)\d{2}", w)
+    ]
+    missing = [w for w in singles if not lexical.knows(w)]
+    for phrase in _name_runs(question):
+        if not any(w in phrase for w in missing) and not lexical.has_phrase(phrase):
+            missing.append(phrase)
+    return missing
+
+
+def _fits_period(asked: tuple[Period, ...], passage: Passage) -> bool:
+    """Does the passage speak for the period asked about (all of one, or any of several)?
+
+    Any report is written in a period and names the ones it covers; a
+    passage of a 2023 letter speaks for 2023 and 2023/24 without saying so.
+    """
+    if not asked:
+        return True
+    haystack = f"{passage.chunk.context}\n{passage.text}"
+    found = [period.speaks_for(haystack, passage.chunk.doc.date) for period in asked]
+    return any(found) if len(asked) > 1 else all(found)
+
+
+def candidates(
+    profile: QuestionProfile, passages: list[Passage], query_vector: np.ndarray, searcher: Searcher
+) -> list[Candidate]:
+    """Every answer-worthy sentence of the passages, with its signals."""
+    idf = searcher.lexical.idf(list(profile.terms))
+    total = sum(idf.values()) or 1.0
+    kind = profile.kind
+    counted = list(profile.counted)
+    named = _rarest(list(profile.measured), searcher)
+    stand_ins = _stand_ins(profile.text, searcher)
+
+    def held(term: str, where: set[str]) -> bool:
+        return term in where or not stand_ins.get(term, frozenset()).isdisjoint(where)
+
+    stored = searcher.store.sentence_vectors([p.chunk for p in passages])
+    found: list[Candidate] = []
+    for index, passage in enumerate(passages):
+        heading = set(tokenize([passage.chunk.context])[0])
+        body = set(tokenize([passage.text])[0])
+        vectors = {(a, b): v for a, b, v in stored.get(passage.chunk.chunk_id, [])}
+        fits_period = _fits_period(profile.periods, passage)
+        # The sentence before ("this disposal ... for £1.2m" names its subject one sentence earlier).
+        present = set(tokenize([_lead_in(passage, searcher.lexical)])[0])
+        for start, end in sentence_spans(passage.text):
+            raw = passage.text[start:end]
+            text = quoted(raw)
+            lead, present = present, set(tokenize([text])[0])
+            context = heading | lead
+            if len(text.split()) < 4 or (start, end) not in vectors or is_heading(raw) or _asks(text):
+                continue
+            coverage = sum(
+                weight * (1.0 if held(t, present) else 0.5 if held(t, context) else 0.3 if held(t, body) else 0.0)
+                for t, weight in idf.items()
+            ) / total
+            similarity = float(np.dot(query_vector, vectors[(start, end)]))
+            plain = _without(text, profile.numbers)
+            if kind == "figure":
+                plain = _LABEL.sub(" ", plain)
+            fits_kind = kind == "any" or bool(_KIND_NEEDS[kind].search(plain))
+            if fits_kind and counted:
+                fits_kind = _counts(plain, counted, body | context)
+            if fits_kind and named:
+                fits_kind = named in present | lead  # a figure of what was asked about, not of something else
+            if fits_kind and profile.responder:
+                fits_kind = responds(text, profile.responder)
+            reason = profile.why and bool(_BECAUSE.search(text))
+            verdict = profile.whether and bool(_VERDICT.search(text))
+            found.append(
+                Candidate(index, text, coverage, similarity, fits_kind, fits_period, reason, verdict, (start, end))
+            )
+    return found
+
+
+def _stand_ins(query: str, searcher: Searcher) -> dict[str, frozenset[str]]:
+    """Each word of an everyday phrase in the query, with the words of its official terms that stand in for it.
+
+    "people giving evidence" is held by a sentence about witnesses.
+    """
+    found: dict[str, frozenset[str]] = {}
+    for phrase, terms in everyday_phrases(query, searcher.vocabulary).items():
+        official = frozenset(tokenize([" ".join(terms)])[0])
+        for term in question_terms(phrase):
+            found[term] = found.get(term, frozenset()) | official
+    return found
+
+
+def _lead_in(passage: Passage, snapshot: LexicalIndex) -> str:
+    """The sentence before the passage when it continues a paragraph split across chunks."""
+    chunk = passage.chunk
+    previous = snapshot.by_id.get(snapshot.by_position.get((chunk.doc.doc_id, chunk.index - 1), ""))
+    if (
+        previous is None
+        or not chunk.paragraph
+        or (previous.paragraph, previous.section) != (chunk.paragraph, chunk.section)
+    ):
+        return ""
+    spans = sentence_spans(previous.text)
+    return previous.text[spans[-1][0] : spans[-1][1]] if spans else ""
+
+
+def choose(found: list[Candidate], settings: Settings, parts: int = 1) -> list[Candidate]:
+    """The answer's sentences, best first; empty when Quorum should abstain.
+
+    ``parts`` is how many parts the question was split into: each gets a share of the sentences.
+    """
+    weights = settings.sentence_scoring
+    usable = sorted((c for c in found if c.fits_kind and c.fits_period), key=lambda c: c.score(weights), reverse=True)
+    if not usable or usable[0].score(weights) < settings.abstain_below:
+        return []
+    best = usable[0].score(weights)
+    chosen = [usable[0]]
+    for candidate in usable[1:]:
+        if len(chosen) >= max(1, settings.max_answer_sentences // parts):
+            break
+        if candidate.score(weights) >= settings.keep_ratio * best and candidate.text not in {c.text for c in chosen}:
+            chosen.append(candidate)
+    return chosen
+
+
+_DURATION = r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?)\b|(?:hrs?|mins?)\b"
+# A number that counts: not a sum (£), a share (%), a year, or a length of time.
+_A_COUNT = re.compile(rf"(?<![£\d.,/])(?!(?:19|20)\d\d\b)\d[\d,]*(?![\d.,]*\s*(?:%|per ?cent|{_DURATION}))", re.I)
+
+
+def _rarest(terms: list[str], searcher: Searcher) -> str | None:
+    """The term that says most precisely what is meant: the one fewest passages hold."""
+    if not terms:
+        return None
+    idf = searcher.lexical.idf(terms)
+    return max(terms, key=lambda t: idf[t])
+
+
+def _counts(text: str, things: list[str], passage_terms: set[str]) -> bool:
+    """Does a number count the thing asked about? The head noun ("officers") must follow it
+    within five words; its modifiers ("community support") must occur in the passage."""
+    head, modifiers = things[-1], set(things[:-1])
+    if not modifiers <= passage_terms:
+        return False
+    if head in ANYONE:  # "how many people": any count, but not a sum, a share, a year or a length of time
+        return bool(_A_COUNT.search(text))
+    tokens = re.findall(r"[\w£%.,/'’-]+", text)
+    for i, token in enumerate(tokens):
+        if re.fullmatch(r"£?\d[\d,.]*%?", token) or token.lower() in _NUMBER_WORDS.split("|"):
+            if head in tokenize([" ".join(tokens[i + 1 : i + 6])])[0]:
+                return True
+    return False
+
+
+def _asks(sentence: str) -> bool:
+    """A question the document asks ("How effective is the force ...?"): it heads an answer, it is not one."""
+    return sentence.rstrip("”\"’' ").endswith("?")
+
+
+def _without(text: str, numbers: tuple[str, ...]) -> str:
+    """The text with the question's own numbers blanked (they cannot be its answer)."""
+    for number in numbers:
+        text = re.sub(rf"(?<![\d.,/]){re.escape(number)}(?![\d.,/]*\d)", " ", text)
+    return text
