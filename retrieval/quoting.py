@@ -57,7 +57,15 @@ def context_of(passage: Passage, span: Span) -> list[Span]:
 
 
 def _context(passage: Passage, spans: list[Span], i: int) -> list[int]:
-    """``context_of`` over the passage's sentences, already split: the numbers of the sentences to quote."""
+    """``context_of`` over the passage's sentences, already split: the numbers of the sentences to quote.
+
+    A table row comes with its table's first row, the header that says what each cell is.
+    """
+    if is_table_row(_text(passage, spans[i])):
+        first = i
+        while first > 0 and is_table_row(_text(passage, spans[first - 1])):
+            first -= 1
+        return [first, i] if first < i else [i]
     run = [i]
     leans_back = _LEANS_BACK.match(quoted(_text(passage, spans[i])))
     if i > 0 and leans_back and _continues(passage, spans[i - 1], spans[i]):
@@ -114,5 +122,17 @@ def quotations(chosen: Sequence[tuple[Passage, Candidate]], with_context: bool =
     return [Quotation(p, tuple(quoted(_text(p, spans[i])) for i in run)) for p, spans, run in runs]
 
 
+_CELLS = re.compile(r"\S\s*(?:\||\t)\s*\S")
+
+
+def is_table_row(line: str) -> bool:
+    """A line of cells ("Band D precept | £268.42 | £282.42"): two or more, split by bars or tabs."""
+    return len(_CELLS.findall(line)) >= 2
+
+
 def is_heading(line: str) -> bool:
-    return not line.startswith("•") and line.rstrip()[-1:] not in ".!?”\"’" and len(line.split()) < 15
+    """A short line without closing punctuation; a table row is data, not a heading."""
+    return (
+        not line.startswith("•") and line.rstrip()[-1:] not in ".!?”\"’" and len(line.split()) < 15
+        and not is_table_row(line)
+    )

@@ -265,8 +265,10 @@ def _rarest(terms: list[str], searcher: Searcher) -> str | None:
 
 
 def _counts(text: str, things: list[str], passage_terms: set[str]) -> bool:
-    """Does a number count the thing asked about? The head noun ("officers") must follow it
-    within five words; its modifiers ("community support") must occur in the passage."""
+    """Does a number count the thing asked about? The head noun must stand next to it: after it
+    within five words ("85 officers"), or before it within four ("the number of mounted officers
+    rises from 6 to 9", a bare number only), as any writer names what a figure counts; the noun's modifiers
+    ("community support") must occur in the passage."""
     head, modifiers = things[-1], set(things[:-1])
     if not modifiers <= passage_terms:
         return False
@@ -277,6 +279,10 @@ def _counts(text: str, things: list[str], passage_terms: set[str]) -> bool:
         if re.fullmatch(r"£?\d[\d,.]*%?", token) or token.lower() in _NUMBER_WORDS.split("|"):
             if head in tokenize([" ".join(tokens[i + 1 : i + 6])])[0]:
                 return True
+            after = " ".join(tokens[i + 1 : i + 2])
+            bare = not re.search(r"[£%]", token) and not re.match(rf"(?:{_DURATION}|per ?cent)", after, re.I)
+            if bare and head in tokenize([" ".join(tokens[max(0, i - 4) : i])])[0]:
+                return True  # a bare number after the noun: not a sum, a share or a length of time
     return False
 
 

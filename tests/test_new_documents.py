@@ -1,0 +1,55 @@
+"""Answers from a document Quorum has never seen, worded as nobody tuned for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from ingest.pipeline import ingest
+from retrieval.answer import answer_question
+from retrieval.search import Searcher
+from retrieval.settings import Settings
+
+PAGES = [
+    ["Police and Crime Panel", "Report of the Commissioner, 10 January 2025",
+     "1. This report sets out the Commissioner's proposals for the year ahead.",
+     "2. The Panel is asked to consider the proposals and make recommendations."],
+    ["Background", "3. Demand has risen in every area of policing over the last year.",
+     "4. Officers and staff have kept service levels up despite pressure on the budget."],
+    ["Proposals", "5. The Commissioner proposes that the number of dog handlers rises from 12 to 15 during 2025/26.",
+     "Measure | 2024/25 | 2025/26", "Council tax, Band D | £251.10 | £264.60"],
+]
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory, embedder) -> Searcher:
+    folder = tmp_path_factory.mktemp("papers")
+    pdf = canvas.Canvas(str(folder / "proposals.pdf"), pagesize=A4)
+    for lines in PAGES:
+        for n, line in enumerate(lines):
+            pdf.drawString(60, 800 - 24 * n, line)
+        pdf.showPage()
+    pdf.save()
+    settings = Settings(home=tmp_path_factory.mktemp("home"), corpus=folder)
+    ingest([folder], settings, embedder=embedder)
+    return Searcher(settings, embedder=embedder)
+
+
+def test_a_count_named_before_its_number_answers_how_many(searcher: Searcher) -> None:
+    answer = answer_question("How many dog handlers will there be next year?", searcher)
+    assert not answer.abstained
+    assert "rises from 12 to 15" in answer.text
+
+
+def test_a_table_row_answers_with_its_header(searcher: Searcher) -> None:
+    answer = answer_question("What is the Band D council tax for 2025/26?", searcher)
+    assert not answer.abstained
+    assert "£264.60" in answer.text and "Measure | 2024/25 | 2025/26" in answer.text
+
+
+def test_a_count_the_paper_does_not_give_is_not_answered(searcher: Searcher) -> None:
+    answer = answer_question("How many officers are waiting for training?", searcher)
+    assert answer.abstained
