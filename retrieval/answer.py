@@ -139,7 +139,7 @@ def _gather(
     missing: list[str] = []
     considered: list[tuple[Passage, Candidate]] = []
     profiles = [profile_question(part if n == 0 else f"{part} {subject}".strip()) for n, part in enumerate(parts)]
-    for profile in profiles:
+    for asked, profile in zip(parts, profiles, strict=True):
         part_query = profile.text
         found = searcher.retrieve(part_query, max(k, CANDIDATE_PASSAGES), filters, near)
         seen = {p.chunk.chunk_id for p in passages}
@@ -148,7 +148,8 @@ def _gather(
         taken = {c.text for _, c in chosen}
         fresh = [c for c in candidates(profile, pool, found.query_vector, searcher) if c.text not in taken]
         chosen.extend((pool[c.passage_index], c) for c in choose(fresh, searcher.settings, len(parts)))
-        missing.extend(w for w in unknown_names(part_query, searcher) if w not in missing)
+        # Names are read in the part as asked, not across the subject words added to it.
+        missing.extend(w for w in unknown_names(asked, searcher) if w not in missing)
         if len(parts) == 1:
             considered = [(pool[c.passage_index], c) for c in fresh if c.fits_kind and c.fits_period]
     if len(parts) == 1 and chosen:

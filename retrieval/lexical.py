@@ -96,6 +96,22 @@ def query_terms_text(question: str) -> str:
     return " ".join(kept) or question
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _within(a: str, b: str, most: int) -> bool:
+    """Is the edit distance of ``a`` and ``b`` at most ``most``? (Early exit when a row passes it.)"""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, start=1):
+        current = [i]
+        for j, other in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        if min(current) > most:
+            return False
+        previous = current
+    return previous[-1] <= most
+
+
 class LexicalIndex:
     def __init__(self, chunks: list[Chunk], retriever: bm25s.BM25 | None, stamp: str) -> None:
         self.chunks = chunks
@@ -197,6 +213,35 @@ class LexicalIndex:
         """Does any indexed chunk contain this (stemmed) term?"""
         tokens = tokenize([term])[0]
         return bool(tokens) and all(t in self._vocab for t in tokens)
+
+    def knows_spelling(self, term: str) -> bool:
+        """Does any chunk contain this term, or the same word misspelt by a letter (two in a long word)?
+
+        People type names as they hear them ("Dhillabeer" for "Shillabeer"), and run
+        them together ("JustinTrudeau"); a name the documents hold spelt a little
+        differently is still that name, not a sign that no document mentions it.
+        """
+        if self.knows(term) or (" " not in term and self.has_phrase(_CAMEL.sub(" ", term))):
+            return True
+        tokens = tokenize([term])[0]
+        return bool(tokens) and all(t in self._vocab or self._near(t) for t in tokens)
+
+    def _near(self, token: str) -> bool:
+        most = 2 if len(token) >= 9 else 1
+        if len(token) < 5:
+            return False
+        return any(
+            _within(token, other, most)
+            for size in range(len(token) - most, len(token) + most + 1)
+            for other in self._by_length.get(size, ())
+        )
+
+    @functools.cached_property
+    def _by_length(self) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for token in self._vocab:
+            found.setdefault(len(token), []).append(token)
+        return found
 
     def search(self, query: str, n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         if self._retriever is None:

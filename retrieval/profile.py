@@ -191,7 +191,7 @@ def _words_until_verb(text: str, most: int) -> list[str]:
 
 _PART_BREAK = re.compile(
     r",?\s+and\s+(?=(?:for\s+)?(?:what|when|who|whom|which|where|why|how|is|are|was|were|has|have|had|did|does|do)\b)"
-    r"|,\s+(?=(?:what|when|who|which|where|why|how)\b)",
+    r"|,\s+(?=(?:what|when|where|why|how)\b)",  # after a comma, "who" and "which" open a relative clause
     re.I,
 )
 

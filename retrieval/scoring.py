@@ -132,9 +132,11 @@ def unknown_names(question: str, searcher: Searcher) -> list[str]:
         w.strip(".") for i, w in enumerate(words_)
         if (i > 0 and w[0].isupper() and not w.isupper() and len(w) > 2) or re.fullmatch(r"(?:19|20)\d{2}", w)
     ]
-    missing = [w for w in singles if not lexical.knows(w)]
+    missing = [w for w in singles if not lexical.knows_spelling(w)]
     for phrase in _name_runs(question):
-        if not any(w in phrase for w in missing) and not lexical.has_phrase(phrase):
+        if not all(lexical.knows(w) for w in phrase.split() if w != "of"):
+            continue  # a word of it is missing (said above) or misspelt: no phrase to look for
+        if not lexical.has_phrase(phrase):
             missing.append(phrase)
     return missing
 

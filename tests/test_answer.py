@@ -122,3 +122,20 @@ def test_a_lack_that_limits_something_counts_as_a_reason(searcher) -> None:
     found = searcher.retrieve(question, 8)
     reasons = [c.text for c in candidates(profile_question(question), found.passages, found.query_vector, searcher) if c.gives_reason]
     assert any(t.startswith("The lack of a suitable case management system limits") for t in reasons)
+
+
+def test_a_name_misspelt_by_a_letter_or_run_together_is_still_known(searcher) -> None:
+    from retrieval.scoring import unknown_names
+
+    assert unknown_names("What did the Home Secetary say about funding?", searcher) == []
+    assert unknown_names("What did the HomeSecretary say about funding?", searcher) == []
+    assert unknown_names("What did Greater Manchester Police say about funding?", searcher) != []
+    assert unknown_names("What did Northumbria say about funding?", searcher) == ["Northumbria"]
+
+
+def test_a_relative_clause_is_not_a_second_question() -> None:
+    from retrieval.profile import question_parts
+
+    question = "How did the Minister speak to the amendments in group 3, which relate to the powers in the Bill?"
+    assert question_parts(question) == [question]
+    assert len(question_parts("What are DVPNs used for, and do they work?")) == 2
