@@ -267,6 +267,7 @@ class ItemScore:
     supported_citations: int = 0
     cited_quote: bool | None = None  # a cited passage holds a quote; None if unanswerable
     both_cited: bool | None = None  # conflict items only: passages for two sides are cited
+    flagged: bool = False  # the answer said the documents disagree
     written: int = 0  # sentences drafted by a language model
     removed: int = 0  # of those, removed by verification
     fell_back: bool = False
@@ -311,6 +312,8 @@ class Metrics:
     # Only for a system whose answers a language model writes (not in METRIC_KEYS):
     generation: dict[str, float | None] | None = None
     conflict_both_cited: float | None = None  # only when the set has conflict items
+    conflict_flagged: float | None = None  # of the conflict items, the share whose answer says they disagree
+    false_conflict: float | None = None  # of the other answerable items, the share whose answer says so
 
     def get(self, key: str) -> float | None:
         """A metric by its report key, e.g. ``"hit@5"``."""
@@ -321,8 +324,9 @@ class Metrics:
         for key, field_name in KEY_FIELDS.items():
             value = getattr(self, field_name)
             out[key] = None if value is None else round(value, 2 if key.endswith("_ms") else 4)
-        if self.conflict_both_cited is not None:
-            out["conflict_both_cited"] = round(self.conflict_both_cited, 4)
+        for key in ("conflict_both_cited", "conflict_flagged", "false_conflict"):
+            if getattr(self, key) is not None:
+                out[key] = round(getattr(self, key), 4)
         for key, value in (self.generation or {}).items():
             out[key] = None if value is None else round(value, 2 if key.endswith("_ms") else 4)
         return out
@@ -344,7 +348,9 @@ KEY_FIELDS: dict[str, str] = {
     "latency_p95_ms": "latency_p95_ms",
 }
 METRIC_KEYS: tuple[str, ...] = tuple(KEY_FIELDS)
-assert set(KEY_FIELDS.values()) == {f.name for f in fields(Metrics)} - {"n", "generation", "conflict_both_cited"}
+assert set(KEY_FIELDS.values()) == {f.name for f in fields(Metrics)} - {
+    "n", "generation", "conflict_both_cited", "conflict_flagged", "false_conflict"
+}
 GENERATION_KEYS: tuple[str, ...] = ("removed_by_verification", "fallback_rate", "first_token_p50_ms")
 
 
@@ -386,6 +392,11 @@ def aggregate(scores: Sequence[ItemScore]) -> Metrics:
         latency_p95_ms=percentile([s.latency_ms for s in scores], 95),
         generation=_generation(scores),
         conflict_both_cited=mean(float(s.both_cited) for s in scores if s.both_cited is not None),
+        conflict_flagged=mean(float(s.flagged) for s in scores if s.both_cited is not None),
+        false_conflict=(
+            mean(float(s.flagged) for s in answerable if s.both_cited is None)
+            if any(s.both_cited is not None for s in scores) else None
+        ),
     )
 
 

@@ -33,6 +33,8 @@ _HEADERS = {
     "latency_p50_ms": "p50\nms",
     "latency_p95_ms": "p95\nms",
     "conflict_both_cited": "conflict\nboth",
+    "conflict_flagged": "conflict\nflagged",
+    "false_conflict": "false\nconflict",
     "removed_by_verification": "removed\nby check",
     "fallback_rate": "fell\nback",
     "first_token_p50_ms": "1st token\np50 ms",
@@ -134,12 +136,13 @@ def _keys(metrics: Iterable[Metrics]) -> list[str]:
     metrics = list(metrics)
     generated = any(m.generation for m in metrics)
     conflicts = any(m.conflict_both_cited is not None for m in metrics)
-    return list(METRIC_KEYS) + (["conflict_both_cited"] if conflicts else []) + (list(GENERATION_KEYS) if generated else [])
+    shown = ["conflict_both_cited", "conflict_flagged", "false_conflict"] if conflicts else []
+    return list(METRIC_KEYS) + shown + (list(GENERATION_KEYS) if generated else [])
 
 
 def _value(metrics: Metrics, key: str) -> float | None:
-    if key == "conflict_both_cited":
-        return metrics.conflict_both_cited
+    if key in ("conflict_both_cited", "conflict_flagged", "false_conflict"):
+        return getattr(metrics, key)
     return (metrics.generation or {}).get(key) if key in GENERATION_KEYS else metrics.get(key)
 
 

@@ -82,6 +82,7 @@ def score_item(item: Item, answer: SystemAnswer) -> ItemScore:
         first_token_ms=answer.first_token_ms,
         question=item.question,
         answer=answer.text,
+        flagged=answer.flagged,
     )
     if not item.answerable:
         return score

@@ -53,6 +53,7 @@ class SystemAnswer:
     fell_back: bool = False  # the draft failed verification; the extractive answer was given
     first_token_ms: float | None = None
     cited_ids: tuple[str, ...] = ()  # ids of the cited passages, for the next turn's history
+    flagged: bool = False  # the answer says the documents disagree
 
 
 class System(Protocol):
@@ -100,6 +101,7 @@ class QuorumSystem:
             written=len(answer.checks), removed=len(answer.removed), fell_back=answer.fell_back,
             first_token_ms=answer.timing_ms.get("first_token"),
             cited_ids=tuple(c.passage.chunk.chunk_id for c in answer.citations),
+            flagged=bool(answer.conflicts),
         )
 
 

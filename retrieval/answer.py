@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from retrieval.conflicts import Side, disagreement, stated_values
+from retrieval.conflicts import MIN_COVERAGE, Side, disagreement, stated_values
 from retrieval.errors import InvalidQuestion
 from retrieval.lexical import question_terms
 from retrieval.models import Answer, Citation, Conflict, Passage, long_date
@@ -33,7 +33,7 @@ from retrieval.store import Filters
 
 NO_ANSWER = "The documents do not answer this question."
 MAX_QUESTION_CHARS = 1000
-CANDIDATE_PASSAGES = 8
+CANDIDATE_PASSAGES = 10
 
 
 def check_question(question: str) -> str:
@@ -93,26 +93,42 @@ def answer_question(
             Conflict(candidate.text, (numbers[passage.chunk.chunk_id],), passage.chunk.doc.title, passage.chunk.doc.date)
             for passage, candidate in pair
         ]
-        sides = " and ".join(
-            f"the {p.chunk.doc.type or 'document'} of {long_date(p.chunk.doc.date) or 'no date'} [{c.citations[0]}]"
-            for c, (p, _) in zip(answer.conflicts, pair, strict=True)
-        )
-        answer.notice = f"The documents disagree: {sides} give different answers."
+        answer.notice = _disagreement_notice(answer.conflicts, pair)
     return answer
 
 
 def _disagreement(
     profile: QuestionProfile, considered: list[tuple[Passage, Candidate]], settings: Settings
 ) -> tuple[tuple[Passage, Candidate], tuple[Passage, Candidate]] | None:
-    """Two strong answers from different documents that state different values, if there are."""
-    kind = profile.kind
+    """Two good answers from different passages that state different values, if there are.
+
+    A question asking which way something moved is answered by a direction; its
+    own words ("go up or down", the quarter) are not its subject, so a side needs
+    a smaller share of them.
+    """
+    kind = "direction" if profile.direction else profile.kind
+    subject = frozenset(profile.terms)
     scored = [
-        (Side(c.text, p.chunk.doc.doc_id, stated_values(c.text, kind), (p, c)), c.score(settings.sentence_scoring),
+        (Side(c.text, p.chunk.chunk_id, stated_values(c.text, kind, subject), (p, c), p.chunk.doc.doc_id),
+         c.score(settings.sentence_scoring),
          c.coverage)
         for p, c in considered
     ]
-    pair = disagreement(kind, scored)
+    pair = disagreement(kind, scored, min_coverage=0.2 if profile.direction else MIN_COVERAGE)
     return (pair[0].key, pair[1].key) if pair else None
+
+
+def _disagreement_notice(conflicts: list[Conflict], pair: Sequence[tuple[Passage, Candidate]]) -> str:
+    """ "The documents disagree: the report of ... [1] and the letter of ... [2] give different answers." """
+    def name(passage: Passage) -> str:
+        doc = passage.chunk.doc
+        return f"the {doc.type or 'document'} of {long_date(doc.date) or 'no date'}"
+
+    (first, _), (second, _) = pair
+    marks = [f"[{c.citations[0]}]" for c in conflicts]
+    if first.chunk.doc.doc_id == second.chunk.doc.doc_id:
+        return f"The document disagrees with itself: {name(first)} gives different answers at {marks[0]} and {marks[1]}."
+    return f"The documents disagree: {name(first)} {marks[0]} and {name(second)} {marks[1]} give different answers."
 
 
 @dataclass

@@ -28,6 +28,7 @@ class QuestionProfile:
     compared_years: tuple[int, ...]  # two or more calendar years it compares, else ()
     counted: tuple[str, ...]  # stems of what "how many ..." counts
     measured: tuple[str, ...]  # what a sum or figure asked for measures ("victim satisfaction")
+    direction: bool  # asks whether something went up or down
     why: bool  # asks for a reason
     whether: bool  # asks yes or no
     responder: str | None  # the named party whose response it asks about
@@ -44,6 +45,7 @@ def profile_question(question: str) -> QuestionProfile:
         compared_years=tuple(compared_years(question)),
         counted=tuple(counted_things(question)),
         measured=tuple(measured_terms(question)),
+        direction=asks_direction(question),
         why=asks_why(question),
         whether=asks_whether(question),
         responder=responding_party(question),
@@ -83,12 +85,25 @@ def answer_kind(question: str) -> str:
     if re.search(r"\bhow much\b", q):
         return "figure"
     # "When ...", "and when ...", "by when": a date; "Why can't it tell when staff ask?": not.
-    if re.search(r"(?:^|,|\band|\bby)\s*when\b|\bwhat (?:date|year|month|day)\b|\bhow long\b|\bby what date\b", q):
+    if re.search(r"(?:^|,|\band|\bby)\s*when\b|\b(?:what|which) (?:date|year|month|day)s?\b|\bhow long\b|\bby what date\b", q):
         return "date"
     return "any"
 
 
 _WHY = re.compile(r"^\s*why\b|\bwhat (?:is|was|were|are) (?:the )?(?:reason|cause)s?\b|\bwhat caused\b|\bhow come\b", re.I)
+
+
+_DIRECTION = re.compile(
+    r"\b(?:up or down|down or up|(?:increase|rise|grow)[ds]? or (?:decrease|fall|drop)[ds]?"
+    r"|(?:decrease|fall|drop)[ds]? or (?:increase|rise|grow)[ds]?|risen or fallen|fallen or risen"
+    r"|gone (?:up|down)|go (?:up|down)|went (?:up|down))\b",
+    re.I,
+)
+
+
+def asks_direction(question: str) -> bool:
+    """Does the question ask which way something moved ("Did vehicle crime go up or down?")?"""
+    return bool(_DIRECTION.search(question))
 
 
 def asks_why(question: str) -> bool:

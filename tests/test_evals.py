@@ -60,7 +60,7 @@ def corpus_texts() -> dict[str, str]:
 
 def test_built_in_set_has_questions_and_conversations_in_two_splits() -> None:
     dataset = load_dataset()
-    assert len(dataset.questions) == 161
+    assert len(dataset.questions) == 169
     assert len(dataset.conversations) == 15
     assert all(len(c.turns) == 3 for c in dataset.conversations)
     assert {item.split for item in dataset.items} == {"dev", "heldout"}
@@ -349,17 +349,21 @@ def test_every_system_reports_every_metric_overall_by_type_and_by_split(
     report = json.loads(json.dumps(result_json(quality[0])))
     names = ["quorum", "llamaindex-default", "bm25", "dense"]
     assert set(report) == {"dataset", "n", "systems", "by_type", "by_split", "commit", "date", "items"}
-    assert report["n"] == 161 + 45
+    assert report["n"] == 169 + 45
     assert list(report["systems"]) == names
     assert set(report["by_split"]) == {"dev", "heldout"}
     assert "unanswerable" in report["by_type"]
     for group in [report["systems"], *report["by_type"].values(), *report["by_split"].values()]:
         for name in names:
-            # conflict_both_cited appears where the group holds conflict items (issue 10's metric)
-            assert set(group[name]) - {"conflict_both_cited"} == {"n", *METRIC_KEYS}
+            # conflict metrics appear where the group holds conflict items (issue 10's and 20's)
+            assert set(group[name]) - {"conflict_both_cited", "conflict_flagged", "false_conflict"} == {
+                "n", *METRIC_KEYS
+            }
     assert report["systems"]["quorum"]["conflict_both_cited"] is not None
+    assert report["systems"]["quorum"]["conflict_flagged"] is not None
     assert "conflict_both_cited" not in report["by_type"]["unanswerable"]["quorum"]
-    assert report["by_split"]["dev"]["quorum"]["n"] + report["by_split"]["heldout"]["quorum"]["n"] == 206
+    assert "conflict_flagged" not in report["by_type"]["unanswerable"]["quorum"]
+    assert report["by_split"]["dev"]["quorum"]["n"] + report["by_split"]["heldout"]["quorum"]["n"] == 214
 
 
 def test_baselines_answer_with_their_top_passage_and_never_abstain(

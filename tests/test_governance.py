@@ -188,3 +188,35 @@ def test_quorum_brief_refuses_what_it_cannot_write_in_one_line(indexed_home: Pat
                            (tmp_path / "missing" / "briefing.md", "cannot write")]:
         result = CliRunner().invoke(app, ["brief", str(questions), "-o", str(output), "--home", str(indexed_home)])
         assert result.exit_code != 0 and reason in result.output and "Traceback" not in result.output
+
+
+def test_dates_disagree_only_when_no_day_month_and_year_can_agree() -> None:
+    from retrieval.conflicts import compatible
+
+    july_2022 = stated_values("findings from the assessment conducted in July 2022", "date")
+    revisit = stated_values("a revisit between 3 and 8 July 2023", "date")
+    published = stated_values("the letter published on 31st October 2023", "date")
+    in_october = stated_values("In October, HMICFRS published the findings", "date")
+    assert not compatible("date", july_2022, revisit)
+    assert compatible("date", in_october, published)  # "in October" may be 31 October 2023
+    assert compatible("date", stated_values("in 2021", "date"), stated_values("the 2021/22 programme", "date"))
+
+
+def test_a_document_that_says_a_thing_rose_and_fell_disagrees_with_itself(searcher) -> None:
+    answer = answer_question("Did vehicle crime go up or down in Q2 2023/24?", searcher)
+    assert len(answer.conflicts) == 2
+    assert answer.notice.startswith("The document disagrees with itself")
+
+
+def test_a_direction_is_read_in_the_clause_that_names_the_subject() -> None:
+    from retrieval.lexical import tokenize
+
+    subject = frozenset(tokenize(["vehicle crime"])[0])
+    sentence = "Vehicle crime has decreased by 4% and detection rates rose, with an increase of 30%."
+    assert stated_values(sentence, "direction", subject) == {"down"}
+
+
+def test_one_document_giving_two_figures_is_no_disagreement() -> None:
+    a = Side("17% were signed off", "p1", stated_values("17% were signed off", "figure"), 1, "report")
+    b = Side("75% were compliant", "p2", stated_values("75% were compliant", "figure"), 2, "report")
+    assert disagreement("figure", [(a, 1.0, 0.6), (b, 1.0, 0.6)]) is None
