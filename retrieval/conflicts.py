@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retrieval.lexical import tokenize
 from retrieval.periods import periods
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -96,8 +97,6 @@ _CLAUSE = re.compile(r"[,;:]|\s(?:and|but|while|whereas|although)\s", re.I)
 
 @functools.cache
 def _direction_stems() -> frozenset[str]:
-    from retrieval.lexical import tokenize
-
     words = "increase increased increasing rise rises rising risen rose grew grown growth higher up decrease decreased "
     words += "decreasing reduced reduction reducing fall falls falling fallen fell drop dropped drops lower down go gone went"
     return frozenset(tokenize([words])[0])
@@ -106,8 +105,6 @@ def _direction_stems() -> frozenset[str]:
 def direction_of(sentence: str, subject: frozenset[str]) -> frozenset[str]:
     """Which way the sentence says its subject moved, read in the clauses that name the subject
     ("vehicle crime has decreased by 4% and detection rates have improved ... an increase" -> down)."""
-    from retrieval.lexical import tokenize  # the index's stems, to find the subject in a clause
-
     subject = subject - _direction_stems()  # "has it increased or decreased": the words of the asking are no subject
     clauses = [c for c in _CLAUSE.split(sentence) if subject & set(tokenize([c])[0])] or [sentence]
     return frozenset(
