@@ -77,6 +77,8 @@ def main() -> None:
     parser.add_argument("--foreign-corpus", type=Path, required=True, help="the folder of its documents")
     args = parser.parse_args()
     settings = load_settings()
+    # Search skips a ranking whose weight is 0; a trace of weight keeps it in the lists to be weighed.
+    settings = settings.model_copy(update={"sentence_weight": max(settings.sentence_weight, 1e-9)})
     own = load_dataset()
     own_searcher = open_searcher(settings)
     foreign_settings: Settings = corpus_settings(settings, args.foreign_corpus, own_home=True)

@@ -162,7 +162,7 @@ def _gather(
         passages.extend(p for p in found.passages if p.chunk.chunk_id not in seen)
         pool = found.passages[:CANDIDATE_PASSAGES]
         taken = {c.text for _, c in chosen}
-        fresh = [c for c in candidates(profile, pool, found.query_vector, searcher) if c.text not in taken]
+        fresh = [c for c in candidates(profile, pool, found.query_vector, searcher, found.vectors) if c.text not in taken]
         chosen.extend((pool[c.passage_index], c) for c in choose(fresh, searcher.settings, len(parts)))
         # Names are read in the part as asked, not across the subject words added to it.
         missing.extend(w for w in unknown_names(asked, searcher) if w not in missing)
@@ -194,7 +194,7 @@ def _best_of_year(
         return None
     found = searcher.retrieve(profile.text, CANDIDATE_PASSAGES, within, near)
     pool = found.passages[:CANDIDATE_PASSAGES]
-    best = choose(candidates(profile, pool, found.query_vector, searcher), searcher.settings)
+    best = choose(candidates(profile, pool, found.query_vector, searcher, found.vectors), searcher.settings)
     return (pool[best[0].passage_index], best[0]) if best else None
 
 

@@ -24,6 +24,7 @@ from retrieval.profile import ANYONE, RESPONSE_NOUN, RESPONSE_VERB, QuestionProf
 from retrieval.quoting import is_heading, quoted
 from retrieval.relative_dates import RELATIVE
 from retrieval.search import Searcher
+from retrieval.windows import Vectors
 from retrieval.sentences import sentence_spans
 from retrieval.settings import SentenceScoring, Settings
 from retrieval.vocabulary import everyday_phrases
@@ -155,9 +156,13 @@ def _fits_period(asked: tuple[Period, ...], passage: Passage) -> bool:
 
 
 def candidates(
-    profile: QuestionProfile, passages: list[Passage], query_vector: np.ndarray, searcher: Searcher
+    profile: QuestionProfile, passages: list[Passage], query_vector: np.ndarray, searcher: Searcher,
+    known: Vectors | None = None,
 ) -> list[Candidate]:
-    """Every answer-worthy sentence of the passages, with its signals."""
+    """Every answer-worthy sentence of the passages, with its signals.
+
+    ``known``: sentence vectors search already read; only the others are read from the store.
+    """
     idf = searcher.lexical.idf(list(profile.terms))
     total = sum(idf.values()) or 1.0
     kind = profile.kind
@@ -168,7 +173,8 @@ def candidates(
     def held(term: str, where: set[str]) -> bool:
         return term in where or not stand_ins.get(term, frozenset()).isdisjoint(where)
 
-    stored = searcher.store.sentence_vectors([p.chunk for p in passages])
+    known = known or {}
+    stored = {**known, **searcher.store.sentence_vectors([p.chunk for p in passages if p.chunk.chunk_id not in known])}
     found: list[Candidate] = []
     for index, passage in enumerate(passages):
         heading = set(tokenize([passage.chunk.context])[0])

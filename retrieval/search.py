@@ -23,7 +23,7 @@ from retrieval.models import Chunk, Passage
 from retrieval.settings import Settings
 from retrieval.store import Filters, Store, chunk_metadata
 from retrieval.vocabulary import load_vocabulary, official_terms
-from retrieval.windows import WindowWeights, window_ranking
+from retrieval.windows import Vectors, WindowWeights, window_ranking
 
 
 class Searcher:
@@ -111,7 +111,7 @@ class Searcher:
             )
             for chunk_id, score in fused[:k]
         ]
-        return Retrieval(passages, ranked.vector)
+        return Retrieval(passages, ranked.vector, ranked.vectors)
 
     def rankings(
         self, query: str, k: int | None = None, filters: Filters | None = None, near: Sequence[str] = ()
@@ -134,14 +134,15 @@ class Searcher:
         expanded = " ".join([expanded, *official_terms(wording, self.vocabulary)])
         lexical = snapshot.search(query_terms_text(expanded), n, filters)
         dense = [(c, s) for c, s in self.store.dense_search(vector, n, filters) if c.chunk_id in snapshot.by_id]
-        by_sentence = [
-            (i, s) for i, s in self.store.dense_sentence_search(vector, 2 * n, filters) if i in snapshot.by_id
-        ][:n]
         lists = [
             Ranking("lexical", [c.chunk_id for c, _ in lexical], settings.lexical_weight),
             Ranking("dense", [c.chunk_id for c, _ in dense], settings.dense_weight, {c.chunk_id: s for c, s in dense}),
-            Ranking("sentences", [i for i, _ in by_sentence], settings.sentence_weight),
         ]
+        if settings.sentence_weight > 0:  # a Chroma query of its own: skipped when fusion would ignore it
+            by_sentence = [
+                i for i, _ in self.store.dense_sentence_search(vector, 2 * n, filters) if i in snapshot.by_id
+            ][:n]
+            lists.append(Ranking("sentences", by_sentence, settings.sentence_weight))
         named = named_document(query, snapshot)
         if named is not None:
             # "What did the 2016 PEEL inspection find about X?": search X within that document too.
@@ -160,8 +161,10 @@ class Searcher:
                     Ranking("named-sentences", [i for i, _ in topic_dense], settings.named_weight),
                 ]
         chunks = snapshot.by_id
+        vectors: dict[str, list[tuple[int, int, np.ndarray]]] = {}
         if settings.window_weight > 0:
-            lists.append(self._windows(expanded, lists, vector, snapshot))
+            windows, vectors = self._windows(expanded, lists, vector, snapshot)
+            lists.append(windows)
         pool = list(dict.fromkeys(i for ranking in lists for i in ranking.ids))
         when = when_ranking(query, [chunks[i] for i in pool if i in chunks])
         if when:
@@ -169,18 +172,22 @@ class Searcher:
         close = near_ranking(near, pool, snapshot, filters)
         if close:
             lists.append(Ranking("near", close, settings.near_weight))
-        return Rankings(lists, vector, chunks)
+        return Rankings(lists, vector, chunks, vectors)
 
 
-    def _windows(self, query: str, lists: list[Ranking], vector: np.ndarray, snapshot: LexicalIndex) -> Ranking:
-        """The first rankings' best candidates, ranked by their best sentence (see ``retrieval.windows``)."""
+    def _windows(
+        self, query: str, lists: list[Ranking], vector: np.ndarray, snapshot: LexicalIndex
+    ) -> tuple[Ranking, Vectors]:
+        """The first rankings' best candidates ranked by their best sentence (see ``retrieval.windows``),
+        and the sentence vectors read for them, which the answer stage reuses."""
         settings = self.settings
         fused = reciprocal_rank_fusion([r.ids for r in lists], [r.weight for r in lists], k=settings.rrf_k)
         chunks = [snapshot.by_id[i] for i, _ in fused[: settings.window_candidates]]
         idf = snapshot.idf(question_terms(query))
         weights = WindowWeights(similarity=settings.window_similarity)
-        ranked = window_ranking(chunks, self.store.sentence_vectors(chunks), idf, vector, weights)
-        return Ranking("windows", ranked, settings.window_weight)
+        vectors = self.store.sentence_vectors(chunks)
+        ranked = window_ranking(chunks, vectors, idf, vector, weights)
+        return Ranking("windows", ranked, settings.window_weight), vectors
 
 
 @dataclass(frozen=True)
@@ -198,6 +205,7 @@ class Rankings:
     lists: list[Ranking]
     vector: np.ndarray  # the query's embedding
     chunks: dict[str, Chunk]  # the snapshot the ids belong to
+    vectors: Vectors = field(default_factory=dict)  # sentence vectors already read, by chunk id
 
 
 _RECENT = re.compile(r"\b(?:latest|current(?:ly)?|now|most recent|recent(?:ly)?|newest|up to date|today)\b", re.I)
@@ -301,6 +309,7 @@ def named_document(query: str, lexical: LexicalIndex) -> tuple[str, str] | None:
 class Retrieval:
     passages: list[Passage]
     query_vector: np.ndarray
+    vectors: Vectors = field(default_factory=dict)  # sentence vectors already read, by chunk id
 
 
 class HybridRetriever(BaseRetriever):
