@@ -24,7 +24,7 @@ from retrieval.profile import ANYONE, RESPONSE_NOUN, RESPONSE_VERB, QuestionProf
 from retrieval.quoting import is_heading, quoted
 from retrieval.relative_dates import RELATIVE
 from retrieval.search import Searcher
-from retrieval.windows import Vectors
+from retrieval.windows import Vectors, weighted_share
 from retrieval.sentences import sentence_spans
 from retrieval.settings import SentenceScoring, Settings
 from retrieval.vocabulary import everyday_phrases
@@ -164,7 +164,6 @@ def candidates(
     ``known``: sentence vectors search already read; only the others are read from the store.
     """
     idf = searcher.lexical.idf(list(profile.terms))
-    total = sum(idf.values()) or 1.0
     kind = profile.kind
     counted = list(profile.counted)
     named = _rarest(list(profile.measured), searcher)
@@ -190,10 +189,9 @@ def candidates(
             context = heading | lead
             if len(text.split()) < 4 or (start, end) not in vectors or is_heading(raw) or _asks(text):
                 continue
-            coverage = sum(
-                weight * (1.0 if held(t, present) else 0.5 if held(t, context) else 0.3 if held(t, body) else 0.0)
-                for t, weight in idf.items()
-            ) / total
+            coverage = weighted_share(
+                idf, lambda t: 1.0 if held(t, present) else 0.5 if held(t, context) else 0.3 if held(t, body) else 0.0
+            )
             similarity = float(np.dot(query_vector, vectors[(start, end)]))
             plain = _without(text, profile.numbers)
             if kind == "figure":

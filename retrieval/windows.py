@@ -12,7 +12,7 @@ it needs no vocabulary, only the index's own term statistics.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,12 +30,15 @@ class WindowWeights:
     elsewhere: float = 0.3  # a term held elsewhere in the passage counts this share
 
 
+def weighted_share(idf: Mapping[str, float], credit: Callable[[str], float]) -> float:
+    """Share of the question's weight (IDF) held, each term counting ``credit(term)`` (0 to 1) of its weight."""
+    total = sum(idf.values())
+    return sum(w * credit(t) for t, w in idf.items()) / total if total else 0.0
+
+
 def coverage(idf: Mapping[str, float], held: set[str], around: set[str], elsewhere: float) -> float:
     """Share of the question's weight held: fully by ``held``, partly (``elsewhere``) by ``around``."""
-    total = sum(idf.values())
-    if not total:
-        return 0.0
-    return sum(w * (1.0 if t in held else elsewhere if t in around else 0.0) for t, w in idf.items()) / total
+    return weighted_share(idf, lambda t: 1.0 if t in held else elsewhere if t in around else 0.0)
 
 
 def best_sentence_score(
