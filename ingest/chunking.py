@@ -38,13 +38,14 @@ class Span:
     end: int
     paragraph: str = ""
     section: str = ""
+    header: str = ""  # a table's header row, for a chunk of its later rows
 
 
 @dataclass(frozen=True)
 class _Block:
     start: int
     end: int
-    kind: str  # "heading", "numbered", "turn" or "text"
+    kind: str  # "heading", "numbered", "turn", "table" or "text"
     number: str = ""
     speaker: str = ""  # a turn's speaker, without the role in brackets
 
@@ -84,12 +85,20 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _classify(text: str, start: int, end: int) -> _Block:
     body = text[start:end]
+    if is_table(body):
+        return _Block(start, end, "table")
     numbered = _NUMBERED.match(body)
     if numbered:
         rest = body[numbered.end() - 1 :]
         kind = "heading" if _looks_like_heading(rest) else "numbered"
         return _Block(start, end, kind, numbered.group(1))
     return _Block(start, end, "heading" if _looks_like_heading(body) else "text")
+
+
+def is_table(block: str) -> bool:
+    """Rows on their own lines, cells split by " | ": how loaders write a table."""
+    rows = block.split("\n")
+    return len(rows) >= 2 and all(" | " in row for row in rows)
 
 
 def speaker_of(block: str) -> str:
@@ -183,9 +192,9 @@ def _section_spans(
     pending_start = headings[0].start if headings else None
     packed: list[_Block] = []
 
-    def emit(pieces: list[tuple[int, int]], paragraph: str, where: str = section) -> None:
+    def emit(pieces: list[tuple[int, int]], paragraph: str, where: str = section, header: str = "") -> None:
         nonlocal pending_start
-        for start, end in pieces:
+        for n, (start, end) in enumerate(pieces):
             if pending_start is not None:
                 joined = (pending_start, end)
                 if count(text[joined[0] : joined[1]]) <= limit:
@@ -193,7 +202,7 @@ def _section_spans(
                 else:
                     spans.append(Span(pending_start, headings[-1].end, paragraph, section))
                 pending_start = None
-            spans.append(Span(start, end, paragraph, where))
+            spans.append(Span(start, end, paragraph, where, header if n else ""))
 
     def flush_packed() -> None:
         if not packed:
@@ -208,7 +217,12 @@ def _section_spans(
         packed.clear()
 
     for unit in _units(body):
-        if unit[0].kind == "numbered":
+        if unit[0].kind == "table":
+            flush_packed()
+            table = unit[0]
+            header = text[table.start : text.index("\n", table.start)]
+            emit(_rows(text, table, count, limit - count(header)), agenda_number, header=header)
+        elif unit[0].kind == "numbered":
             flush_packed()
             emit(_pack(text, unit, count, limit), unit[0].number)
         else:
@@ -235,6 +249,24 @@ def _pack(text: str, blocks: list[_Block], count: TokenCounter, limit: int) -> l
             merged.append((start, end))
             size = tokens
     return merged
+
+
+def _rows(text: str, table: _Block, count: TokenCounter, limit: int) -> list[tuple[int, int]]:
+    """A table whole if it fits, else blocks of whole rows (each within ``limit``, the header's room left)."""
+    if count(text[table.start : table.end]) <= limit:
+        return [(table.start, table.end)]
+    rows = []
+    start = table.start
+    for newline in [m.start() for m in re.finditer("\n", text[table.start : table.end])] + [table.end - table.start]:
+        rows.append((start, table.start + newline))
+        start = table.start + newline + 1
+    pieces: list[tuple[int, int]] = []
+    for row_start, row_end in rows:
+        if pieces and count(text[pieces[-1][0] : row_end]) <= limit:
+            pieces[-1] = (pieces[-1][0], row_end)
+        else:
+            pieces.extend(_fit(text, row_start, row_end, count, limit))
+    return pieces
 
 
 def _fit(text: str, start: int, end: int, count: TokenCounter, limit: int) -> list[tuple[int, int]]:
@@ -292,6 +324,7 @@ class StructureNodeParser(NodeParser):
                             "chunk_index": index,
                             "paragraph": span.paragraph,
                             "section": span.section,
+                            "header": span.header,
                         },
                         relationships={"1": node.as_related_node_info()},  # SOURCE
                     )

@@ -11,6 +11,12 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingest.pdf import Page
 
 _SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -59,16 +65,118 @@ _SENTENCE_STARTERS = frozenset(
 
 def clean_text(text: str, fmt: str = "txt") -> str:
     """Clean extracted text; ``fmt`` is the loader's format name."""
+    text = _clean_lines(text, markdown=fmt == "md")
+    blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
+    return "\n\n".join(repair_page_breaks(blocks)).strip()
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Where one page's text sits in the cleaned document: ``text[start:end]`` came from page ``page``."""
+
+    start: int
+    end: int
+    page: int  # index into the document's pages
+
+
+def clean_pages(pages: Sequence[Page]) -> tuple[str, list[PageSpan]]:
+    """A PDF's pages as one clean text, and the spans of it each page gave.
+
+    Blocks are cleaned one by one, so that every character can be traced to its
+    page; a paragraph a page break split is joined (a footnote between stays
+    apart, after it), and so is a table that runs on to the next page (its
+    repeated header row dropped).
+    """
+    pieces = [
+        _Piece(text, index, block.kind, block.columns)
+        for index, page in enumerate(pages)
+        for block in page.blocks
+        if (text := _clean_lines(block.text).strip())
+    ]
+    out: list[str] = []
+    spans: list[PageSpan] = []
+    cursor = 0
+    for group in _join_pieces(pieces):
+        if out:
+            cursor += 2  # the blank line between blocks
+        text = ""
+        for separator, piece in group:
+            if separator == _UNHYPHENATE:
+                text = text[:-1]
+                spans[-1] = replace(spans[-1], end=spans[-1].end - 1)
+            else:
+                text += separator
+            spans.append(PageSpan(cursor + len(text), cursor + len(text) + len(piece.text), piece.page))
+            text += piece.text
+        out.append(text)
+        cursor += len(text)
+    return "\n\n".join(out), spans
+
+
+_UNHYPHENATE = "\b"  # join two pieces, dropping the hyphen that ends the first
+
+
+@dataclass(frozen=True)
+class _Piece:
+    text: str
+    page: int
+    kind: str = "text"  # "text" | "table" | "footnote"
+    columns: int = 0
+
+
+def _join_pieces(pieces: list[_Piece]) -> list[list[tuple[str, _Piece]]]:
+    """Blocks as (separator, piece) runs: the rest of a split paragraph or table joins its start."""
+    groups: list[list[tuple[str, _Piece]]] = []
+    i = 0
+    while i < len(pieces):
+        group = [("", pieces[i])]
+        moved: list[_Piece] = []
+        i += 1
+        while True:
+            j = i
+            while j < len(pieces) and pieces[j].kind == "footnote":
+                j += 1
+            if j == len(pieces):
+                break
+            joined = _continuation(group, pieces[j])
+            if joined is None:
+                break
+            moved.extend(pieces[i:j])
+            group.append(joined)
+            i = j + 1
+        groups.append(group)
+        groups.extend([("", note)] for note in moved)
+    return groups
+
+
+def _continuation(group: list[tuple[str, _Piece]], nxt: _Piece) -> tuple[str, _Piece] | None:
+    """How ``nxt`` joins the block so far, or None when it starts a block of its own."""
+    last = group[-1][1]
+    if nxt.page == last.page:
+        return None  # only a page break splits a block in two
+    if last.kind == "table" and nxt.kind == "table" and nxt.columns == last.columns:
+        header = group[0][1].text.split("\n", 1)[0]
+        rows = nxt.text.split("\n")
+        if rows[0] == header:  # the header row repeated at the top of the next page
+            rows = rows[1:]
+        return ("\n", replace(nxt, text="\n".join(rows))) if rows else None
+    current = " ".join(piece.text for _, piece in group)
+    if last.kind == nxt.kind == "text" and _continues(current, nxt.text):
+        hyphenated = re.search(r"[a-z]-$", last.text) and nxt.text[:1].islower()
+        return (_UNHYPHENATE if hyphenated else " "), nxt  # "govern-" + "ance"
+    return None
+
+
+def _clean_lines(text: str, markdown: bool = False) -> str:
+    """Line by line: markup, invisible characters, ragged spaces and boilerplate lines removed."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     text = _INVISIBLE.sub("", text)
-    if fmt == "md":
+    if markdown:
         text = strip_markdown(text)
     text = strip_html_tags(text)
     lines = [" ".join(line.split()) for line in text.split("\n")]
     lines = drop_boilerplate(lines)
-    text = _BULLET.sub("• ", "\n".join(lines))
-    blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
-    return "\n\n".join(repair_page_breaks(blocks)).strip()
+    return _BULLET.sub("• ", "\n".join(lines))
 
 
 def strip_markdown(text: str) -> str:
@@ -111,23 +219,15 @@ def drop_boilerplate(lines: list[str]) -> list[str]:
 
 def repair_page_breaks(blocks: list[str]) -> list[str]:
     """Join a paragraph that a page break split in two (a footnote may sit between)."""
-    out: list[str] = []
-    i = 0
-    while i < len(blocks):
-        current, moved = blocks[i], []
-        i += 1
-        while True:
-            j = i
-            while j < len(blocks) and _is_footnote(blocks[j]):
-                j += 1
-            if j == len(blocks) or not _continues(current, blocks[j]):
-                break
-            moved.extend(blocks[i:j])
-            current = f"{current} {blocks[j]}"
-            i = j + 1
-        out.append(current)
-        out.extend(moved)
-    return out
+    pieces = [_Piece(b, n, "footnote" if _is_footnote(b) else "text") for n, b in enumerate(blocks)]
+    joined = []
+    for group in _join_pieces(pieces):
+        text = ""
+        for separator, piece in group:
+            text = text[:-1] if separator == _UNHYPHENATE else text + separator
+            text += piece.text
+        joined.append(text)
+    return joined
 
 
 def _is_footnote(block: str) -> bool:

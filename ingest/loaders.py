@@ -11,12 +11,10 @@ from __future__ import annotations
 import codecs
 import io
 import logging
-import math
 import re
 import unicodedata
 import zipfile
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,9 +23,10 @@ from docx.document import Document as DocxDocument
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
-from pypdf import PasswordType, PdfReader
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from ingest import ocr
+from ingest.pdf import Page, PdfText, read_pdf
 from retrieval.errors import UnreadableDocument, UnsupportedFormat
 
 logger = logging.getLogger(__name__)
@@ -57,6 +56,8 @@ class LoadedFile:
     text: str  # paragraphs separated by a blank line, headings on their own line
     format: str  # "txt" | "md" | "html" | "pdf" | "docx"
     title: str = ""  # the best title the file itself gives, "" if none
+    pages: tuple[Page, ...] = ()  # a PDF's pages, as blocks that know their page
+    unread_pages: tuple[int, ...] = ()  # a PDF's pages without text that OCR could not read
 
 
 def is_supported(path: Path) -> bool:
@@ -77,6 +78,12 @@ def load_file(path: Path) -> LoadedFile:
     data = _read_bytes(path)
     if not data.strip():
         raise UnreadableDocument(f"{path.name}: the file is empty")
+    if fmt == "pdf":
+        read = read_pdf(path, data)
+        text = _pdf_text(read.pages)
+        if not text.strip():
+            raise UnreadableDocument(_no_pdf_text_reason(path, read))
+        return LoadedFile(path, text, fmt, read.title, tuple(read.pages), tuple(read.unread))
     text, title = _LOADERS[fmt](path, data)
     if not text.strip():
         raise UnreadableDocument(f"{path.name}: {_NO_TEXT_REASON[fmt]}")
@@ -382,185 +389,28 @@ def _tidy_paragraphs(paragraphs: list[str]) -> str:
 
 
 # --------------------------------------------------------------------------
-# PDF
-
-_PAGE_NUMBER_LINE = re.compile(
-    r"^[-–—\s]*(?:page\s*)?\d+(?:\s*(?:of|/)\s*\d+)?[-–—\s]*$", re.IGNORECASE
-)
-_SENTENCE_END = re.compile(r"[.?!:][\"'”’)\]]*$")
-_BULLET_START = re.compile(r"^[•●▪◦‣∙·*]\s*\S")
-# A capital, a list number ("3. ") or section number ("2.1 Scope"), or a bullet.
-_PARAGRAPH_START = re.compile(
-    r"^(?:[A-Z]|\d{1,3}\.(?:\s|$)|\d{1,3}(?:\.\d{1,3})+\.?\s+[A-Z]|[•●▪◦‣∙·*])"
-)
-_EDGE_LINES = 2
-_SHORT_LINE_RATIO = 0.6
+# PDF: read page by page in ingest/pdf.py
 
 
 def _load_pdf(path: Path, data: bytes) -> tuple[str, str]:
-    reader = _open_pdf(path, data)
-    pages = _pdf_page_texts(path, reader)
-    if not any(page.strip() for page in pages):
-        return "", ""
-    lines_by_page = [_page_lines(page) for page in pages]
-    lines_by_page = _strip_page_furniture(lines_by_page)
-    typical = _typical_line_length(lines_by_page)
-    paragraphs_by_page = [_rejoin_lines(lines, typical) for lines in lines_by_page]
-    text = "\n\n".join("\n\n".join(p) for p in paragraphs_by_page if p)
-    return text, _pdf_title(reader)
+    read = read_pdf(path, data)
+    return _pdf_text(read.pages), read.title
 
 
-def _open_pdf(path: Path, data: bytes) -> PdfReader:
-    if b"%PDF-" not in data[:1024]:  # readers allow a little junk before the header
-        raise UnreadableDocument(f"{path.name}: this is not a PDF file")
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        encrypted = reader.is_encrypted
-    except Exception as error:  # pypdf raises many unrelated types on bad input
-        raise UnreadableDocument(f"{path.name}: the PDF is damaged or incomplete") from error
-    if encrypted:
-        _decrypt_with_empty_password(path, reader)
-    return reader
+def _pdf_text(pages: Iterable[Page]) -> str:
+    return "\n\n".join(block.text for page in pages for block in page.blocks)
 
 
-def _decrypt_with_empty_password(path: Path, reader: PdfReader) -> None:
-    try:
-        result = reader.decrypt("")
-    except Exception as error:  # e.g. AES without the optional crypto library
-        raise UnreadableDocument(
-            f"{path.name}: the PDF is encrypted and could not be opened"
-        ) from error
-    if result == PasswordType.NOT_DECRYPTED:
-        raise UnreadableDocument(f"{path.name}: the PDF is password-protected")
+def _no_pdf_text_reason(path: Path, read: PdfText) -> str:
+    if read.unread and not ocr.available():
+        return f"{path.name}: the PDF has no text layer and OCR is not installed (install tesseract-ocr), {_pages(read.unread)}"
+    if read.unread:
+        return f"{path.name}: the PDF has no text layer and OCR found no text, {_pages(read.unread)}"
+    return f"{path.name}: the PDF has no text layer (scanned image?)"
 
 
-def _pdf_page_texts(path: Path, reader: PdfReader) -> list[str]:
-    try:
-        pages = list(reader.pages)
-    except Exception as error:
-        raise UnreadableDocument(f"{path.name}: the PDF is damaged or incomplete") from error
-    texts: list[str] = []
-    failures = 0
-    for number, page in enumerate(pages, start=1):
-        try:
-            texts.append(page.extract_text() or "")
-        except Exception:  # one bad page should not lose the rest of the document
-            logger.warning("%s: could not read text from page %d", path.name, number)
-            failures += 1
-            texts.append("")
-    if pages and failures == len(pages):
-        raise UnreadableDocument(f"{path.name}: the PDF is damaged or incomplete")
-    return texts
-
-
-def _pdf_title(reader: PdfReader) -> str:
-    try:
-        metadata = reader.metadata
-        title = metadata.title if metadata is not None else None
-    except Exception:  # broken metadata should not stop the text being used
-        return ""
-    return _collapse_spaces(str(title)) if title else ""
-
-
-def _page_lines(page_text: str) -> list[str]:
-    return [line.strip() for line in page_text.replace("\r", "\n").split("\n")]
-
-
-def _edge_indices(lines: list[str]) -> list[int]:
-    """Indices of the first and last two non-empty lines of a page."""
-    filled = [i for i, line in enumerate(lines) if line]
-    return sorted(set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]))
-
-
-def _furniture_key(line: str) -> str:
-    # Digits are dropped so "Page 3 of 10" and "Page 4 of 10" compare equal.
-    return _collapse_spaces(re.sub(r"\d+", "", line)).lower()
-
-
-def _strip_page_furniture(pages: list[list[str]]) -> list[list[str]]:
-    repeated = _repeated_edge_keys(pages)
-    cleaned: list[list[str]] = []
-    for lines in pages:
-        edges = set(_edge_indices(lines))
-        cleaned.append([
-            line for i, line in enumerate(lines)
-            if i not in edges or not _is_furniture(line, repeated)
-        ])
-    return cleaned
-
-
-def _repeated_edge_keys(pages: list[list[str]]) -> set[str]:
-    if len(pages) < 3:
-        return set()
-    counts: Counter[str] = Counter()
-    for lines in pages:
-        keys = {_furniture_key(lines[i]) for i in _edge_indices(lines)}
-        counts.update(key for key in keys if re.search(r"[^\W\d_]", key))
-    needed = math.ceil(len(pages) / 2)
-    return {key for key, count in counts.items() if count >= needed}
-
-
-def _is_furniture(line: str, repeated: set[str]) -> bool:
-    return bool(_PAGE_NUMBER_LINE.match(line)) or _furniture_key(line) in repeated
-
-
-def _typical_line_length(pages: list[list[str]]) -> int:
-    lengths = sorted(len(line) for lines in pages for line in lines if line)
-    if not lengths:
-        return 0
-    return lengths[int(0.75 * (len(lengths) - 1))]
-
-
-def _rejoin_lines(lines: list[str], typical: int) -> list[str]:
-    """Undo the hard line breaks pypdf puts inside paragraphs."""
-    paragraphs: list[str] = []
-    current, previous = "", ""
-    for line in lines:
-        if not line:
-            if current:
-                paragraphs.append(current)
-            current = ""
-        elif not current:
-            current = line
-        elif _breaks_paragraph(previous, line, typical):
-            paragraphs.append(current)
-            current = line
-        else:
-            current = _join_wrapped(current, line)
-        previous = line
-    if current:
-        paragraphs.append(current)
-    return paragraphs
-
-
-def _breaks_paragraph(previous: str, line: str, typical: int) -> bool:
-    """Whether the break between two lines of a page ends a paragraph.
-
-    It does when the previous line ends a sentence and either the next line
-    looks like a paragraph start or the previous line stopped well short of
-    the margin. A short line without closing punctuation followed by a
-    capital is taken as a heading.
-    """
-    if _BULLET_START.match(line):
-        return True
-    short = len(previous) < _SHORT_LINE_RATIO * typical
-    if _SENTENCE_END.search(previous):
-        return short or bool(_PARAGRAPH_START.match(line))
-    return short and _looks_like_heading(previous) and bool(_PARAGRAPH_START.match(line))
-
-
-def _looks_like_heading(line: str) -> bool:
-    return bool(_PARAGRAPH_START.match(line)) and not re.search(r"[,;\-–—]$", line)
-
-
-def _join_wrapped(previous: str, line: str) -> str:
-    if previous.endswith("\u00ad"):  # a soft hyphen only ever marks a line-end split
-        return previous[:-1] + line
-    if re.search(r"[a-z]-$", previous) and line[:1].islower():
-        return previous[:-1] + line  # "govern-" + "ance"
-    if re.search(r"\S-$", previous):
-        return previous + line  # a real hyphen at the line end: "2023-" + "24"
-    return f"{previous} {line}"
+def _pages(numbers: list[int]) -> str:
+    return f"page {numbers[0]}" if len(numbers) == 1 else "pages " + ", ".join(map(str, numbers))
 
 
 # --------------------------------------------------------------------------

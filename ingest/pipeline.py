@@ -25,8 +25,10 @@ import numpy as np
 from llama_index.core import Document
 
 from ingest.chunking import StructureNodeParser
-from ingest.cleaning import clean_text
+from ingest.cleaning import PageSpan, clean_pages, clean_text
 from ingest.loaders import SUPPORTED_SUFFIXES, load_file
+from ingest.ocr import available as ocr_available
+from ingest.pdf import Page
 from ingest.manifest import MANIFEST_NAME, document_info, read_manifest
 from retrieval.embedding import Embedder, get_embedder
 from retrieval.errors import IngestLocked, StoreUnavailable, UnreadableDocument, UnsupportedFormat
@@ -36,7 +38,7 @@ from retrieval.sentences import chunk_sentences, content_hash
 from retrieval.settings import Settings
 from retrieval.store import DocumentWrite, Owner, Store, version_of
 
-PIPELINE_VERSION = "5"  # 5: a transcript chunk names its speaker; Markdown "#" left out of inferred titles
+PIPELINE_VERSION = "6"  # 6: PDFs read page by page (pages, tables, OCR); 5: transcript speakers
 
 log = logging.getLogger("quorum.ingest")
 
@@ -48,6 +50,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, one-line reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (file, one line): read, but not all of it
     chunks_embedded: int = 0
     chunks_reused: int = 0
     seconds: float = 0.0
@@ -57,9 +60,10 @@ class IngestReport:
         return bool(self.added or self.updated or self.removed)
 
     def summary(self) -> str:
+        warned = f", {len(self.warnings)} read in part" if self.warnings else ""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-            f"{len(self.removed)} removed, {len(self.failed)} failed "
+            f"{len(self.removed)} removed, {len(self.failed)} failed{warned} "
             f"({self.chunks_embedded} chunks embedded, {self.chunks_reused} reused, {self.seconds:.1f}s)"
         )
 
@@ -141,12 +145,17 @@ class Prepared:
     chunks: list[Chunk]
     chunk_texts: list[str]  # what the model embeds for each chunk
     sentences: list[Sentence]
+    warning: str = ""  # what could not be read, when the rest could
 
 
 def prepare(source: SourceFile, settings: Settings, embedder: Embedder, version: str = "") -> Prepared:
     """Load, clean and split one file; chunk ids carry the document ``version``."""
     loaded = load_file(source.path)
-    text = clean_text(loaded.text, loaded.format)
+    spans: list[PageSpan] = []
+    if loaded.pages:
+        text, spans = clean_pages(loaded.pages)
+    else:
+        text = clean_text(loaded.text, loaded.format)
     if not text.strip():
         raise UnreadableDocument(f"{source.path.name}: no text left after cleaning")
     info = document_info(source.doc_id, source.path.name, text, loaded.title, source.manifest_entry)
@@ -156,22 +165,48 @@ def prepare(source: SourceFile, settings: Settings, embedder: Embedder, version:
     texts: list[str] = []
     sentences: list[Sentence] = []
     for index, node in enumerate(nodes):
+        start, end = int(node.start_char_idx or 0), int(node.end_char_idx or 0)
         draft = Chunk(
             chunk_id="",
             doc=info,
             text=node.get_content(),
-            start=int(node.start_char_idx or 0),
-            end=int(node.end_char_idx or 0),
+            start=start,
+            end=end,
             index=index,
             paragraph=str(node.metadata.get("paragraph", "")),
             section=str(node.metadata.get("section", "")),
+            header=str(node.metadata.get("header", "")),
+            **_page_fields(loaded.pages, spans, start, end),
         )
         embed_text = embedding_text(draft, embedder.count_tokens, embedder.max_tokens)
         chunk = replace(draft, chunk_id=f"{info.doc_id}:{version}:{index}:{content_hash(embed_text)}")
         chunks.append(chunk)
         texts.append(embed_text)
         sentences.extend(chunk_sentences(chunk))
-    return Prepared(info, text, chunks, texts, sentences)
+    return Prepared(info, text, chunks, texts, sentences, _unread_warning(source.path.name, loaded.unread_pages))
+
+
+def _page_fields(pages: Sequence[Page], spans: Sequence[PageSpan], start: int, end: int) -> dict:
+    """A PDF chunk's pages (as printed and as counted) and whether OCR read any of them."""
+    if not pages:
+        return {}
+    indices = sorted({s.page for s in spans if s.start < end and s.end > start})
+    if not indices:  # between two pages' spans (a separator): the page of the span before
+        indices = [max((s.page for s in spans if s.end <= start), default=0)]
+    return {
+        "pages": tuple(pages[i].label for i in indices),
+        "page_numbers": tuple(pages[i].number for i in indices),
+        "ocr": any(pages[i].ocr for i in indices),
+    }
+
+
+def _unread_warning(name: str, unread: Sequence[int]) -> str:
+    if not unread:
+        return ""
+    where = f"page {unread[0]} has" if len(unread) == 1 else f"pages {', '.join(map(str, unread))} have"
+    if ocr_available():
+        return f"{name}: {where} no text layer and OCR found no text on them; the rest was read"
+    return f"{name}: {where} no text layer and OCR is not installed (install tesseract-ocr); the rest was read"
 
 
 @contextmanager
@@ -346,7 +381,12 @@ def _prepare_one(
         return "failed", None
     status = "updated" if previous is not None else "added"
     (report.updated if previous is not None else report.added).append(source.doc_id)
-    write = DocumentWrite(doc.info, doc.text, doc_hash, doc.chunks, chunk_vectors, doc.sentences, sentence_vectors)
+    if doc.warning:
+        report.warnings.append((str(source.path), doc.warning))
+    original = source.path if source.path.suffix.lower() == ".pdf" else None
+    write = DocumentWrite(
+        doc.info, doc.text, doc_hash, doc.chunks, chunk_vectors, doc.sentences, sentence_vectors, original
+    )
     return status, write
 
 

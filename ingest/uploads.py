@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from ingest.loaders import SUPPORTED_SUFFIXES, _looks_like_text, _open_pdf, load_file
+from ingest.loaders import SUPPORTED_SUFFIXES, _looks_like_text, load_file
+from ingest.pdf import open_pdf
 from retrieval.errors import QuorumError, UnreadableDocument, UnsupportedFormat
 
 _MB = 1024 * 1024
@@ -363,10 +364,11 @@ def _pdf_worker(link: str, max_pages: int, sender: Connection) -> None:
     Sends None when ready, then None on success or (kind, message) on failure.
     """
     sender.send(None)
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # the outcome says what went wrong
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # the outcome says what went wrong
     path = Path(link)
     try:
-        pages = len(_open_pdf(path, path.read_bytes()).pages)
+        pages = len(open_pdf(path, path.read_bytes()).pages)
         if pages > max_pages:
             raise UnreadableDocument(
                 f"{path.name}: the PDF has too many pages ({pages}; the limit is {max_pages})"

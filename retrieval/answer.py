@@ -82,7 +82,7 @@ def answer_question(
     for quotation in quotations(chosen, settings.quote_context):
         passage = quotation.passage
         n = numbers.setdefault(passage.chunk.chunk_id, len(numbers) + 1)
-        text_parts.append(f"{' '.join(quotation.sentences)} [{n}]")
+        text_parts.append(f"{quotation.text} [{n}]")
         cited.setdefault(passage.chunk.chunk_id, (passage, []))[1].extend(quotation.sentences)
     citations = [Citation(numbers[i], p, tuple(texts)) for i, (p, texts) in cited.items()]
     shown = _passages_to_show(passages, [c.passage for c in citations], k)

@@ -311,6 +311,8 @@ def _chunk_record(chunk: Chunk) -> dict[str, object]:
 
 def _chunk_from_record(record: dict[str, object]) -> Chunk:
     doc = DocumentInfo(**record.pop("doc"))  # type: ignore[arg-type]
+    for name in ("pages", "page_numbers"):  # JSON gives lists; a chunk holds tuples
+        record[name] = tuple(record.get(name) or ())  # type: ignore[arg-type]
     return Chunk(doc=doc, **record)  # type: ignore[arg-type]
 
 

@@ -35,6 +35,15 @@ class Chunk:
     index: int
     paragraph: str = ""
     section: str = ""
+    pages: tuple[str, ...] = ()  # a PDF passage's pages, as printed ("iv", "12")
+    page_numbers: tuple[int, ...] = ()  # the same pages, counted from the PDF's first page
+    ocr: bool = False  # some of its text was read from a page image
+    header: str = ""  # a table's header row, when the passage holds later rows of the table
+
+    @property
+    def page(self) -> str:
+        """The page the passage starts on, as printed; "" outside PDFs."""
+        return self.pages[0] if self.pages else ""
 
     @property
     def content_hash(self) -> str:
@@ -43,7 +52,7 @@ class Chunk:
     @property
     def context(self) -> str:
         """Title and section: what a reader sees above the passage."""
-        return "\n".join(part for part in (self.doc.title, self.section) if part)
+        return "\n".join(part for part in (self.doc.title, self.section, self.header) if part)
 
 
 @dataclass(frozen=True)
@@ -201,6 +210,10 @@ def passage_json(passage: Passage) -> dict[str, Any]:
         "url": doc["url"] or None,
         "paragraph": chunk.paragraph or None,
         "section": chunk.section or None,
+        "page": chunk.page or None,
+        "pages": list(chunk.pages),
+        "page_numbers": list(chunk.page_numbers),
+        "ocr": chunk.ocr,
         "start": chunk.start,
         "end": chunk.end,
         "chunk_id": chunk.chunk_id,

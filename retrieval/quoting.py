@@ -45,6 +45,12 @@ class Quotation:
 
     passage: Passage
     sentences: tuple[str, ...]
+    header: str = ""  # a table's header row from before the passage, when the quote opens with a row
+
+    @property
+    def text(self) -> str:
+        """The quote as the answer gives it: a table row comes after its header row."""
+        return " ".join((self.header, *self.sentences) if self.header else self.sentences)
 
 
 def context_of(passage: Passage, span: Span) -> list[Span]:
@@ -62,6 +68,8 @@ def _context(passage: Passage, spans: list[Span], i: int) -> list[int]:
     A table row comes with its table's first row, the header that says what each cell is.
     """
     if is_table_row(_text(passage, spans[i])):
+        if passage.chunk.header:  # the passage holds later rows: its header row is not among them
+            return [i]
         first = i
         while first > 0 and is_table_row(_text(passage, spans[first - 1])):
             first -= 1
@@ -119,7 +127,16 @@ def quotations(chosen: Sequence[tuple[Passage, Candidate]], with_context: bool =
             runs.append((passage, spans, fresh))
         else:
             joined[:] = sorted(joined + fresh)
-    return [Quotation(p, tuple(quoted(_text(p, spans[i])) for i in run)) for p, spans, run in runs]
+    return [
+        Quotation(p, tuple(quoted(_text(p, spans[i])) for i in run), _header_before(p, spans, run[0]))
+        for p, spans, run in runs
+    ]
+
+
+def _header_before(passage: Passage, spans: list[Span], first: int) -> str:
+    """The header row of the table a quote opens in, when the passage holds only later rows."""
+    header = passage.chunk.header
+    return header if header and is_table_row(_text(passage, spans[first])) else ""
 
 
 _CELLS = re.compile(r"\S\s*(?:\||\t)\s*\S")

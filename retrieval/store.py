@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -137,6 +138,14 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         meta["paragraph"] = chunk.paragraph
     if chunk.section:
         meta["section"] = chunk.section
+    if chunk.pages:
+        meta["page"] = chunk.page
+        meta["pages"] = json.dumps(list(chunk.pages))
+        meta["page_numbers"] = json.dumps(list(chunk.page_numbers))
+    if chunk.ocr:
+        meta["ocr"] = 1
+    if chunk.header:
+        meta["header"] = chunk.header
     return meta
 
 
@@ -164,6 +173,17 @@ def version_of(doc_hash: str) -> str:
 
 def _record_metadata(info: DocumentInfo) -> dict[str, str]:
     return {k: v for k, v in asdict(info).items() if v}
+
+
+def _original_metadata(original: Path | None) -> dict[str, str]:
+    if original is None:
+        return {}
+    return {"original_path": str(original.resolve()), "original_sha256": _file_digest(original)}
+
+
+def _file_digest(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 DISK_FULL = "the disk is full"
@@ -221,6 +241,10 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         index=int(meta.get("chunk_index", 0)),
         paragraph=str(meta.get("paragraph", "")),
         section=str(meta.get("section", "")),
+        pages=tuple(json.loads(str(meta.get("pages") or "[]"))),
+        page_numbers=tuple(json.loads(str(meta.get("page_numbers") or "[]"))),
+        ocr=bool(meta.get("ocr")),
+        header=str(meta.get("header", "")),
     )
 
 
@@ -264,6 +288,7 @@ class DocumentWrite:
     chunk_vectors: np.ndarray
     sentences: Sequence[Sentence]
     sentence_vectors: np.ndarray
+    original: Path | None = None  # the file itself, which the app may serve (PDFs: to show a cited page)
 
     @property
     def version(self) -> str:
@@ -315,6 +340,26 @@ class Store:
             return None
         return got["documents"][0]
 
+    def original_file(self, doc_id: str) -> Path | None:
+        """The file a document was ingested from, if it is still there unchanged; else None.
+
+        Only files recorded at ingest are ever returned, and only while their
+        bytes are the ones ingested: a path cannot be asked for, only a document.
+        """
+        got = self._read(self.docs.get, ids=[doc_id], include=["metadatas"])
+        if not got["ids"] or not got["metadatas"][0].get("doc_hash"):
+            return None
+        meta = got["metadatas"][0]
+        path, digest = meta.get("original_path"), meta.get("original_sha256")
+        if not path or not digest:
+            return None
+        path = Path(str(path))
+        try:
+            same = _file_digest(path) == digest
+        except OSError:
+            return None
+        return path if same else None
+
     def reusable_embeddings(self, doc_id: str, kind: str = "chunks") -> dict[str, np.ndarray]:
         """Embeddings already stored for a document's chunks or sentences, by content hash."""
         collection = self.chunks if kind == "chunks" else self.sentences
@@ -352,7 +397,8 @@ class Store:
             ids=[w.info.doc_id for w in writes],
             documents=[w.text for w in writes],
             metadatas=[
-                _record_metadata(w.info) | {"doc_hash": w.doc_hash, "n_chunks": len(w.chunks), "pending": 1}
+                _record_metadata(w.info) | _original_metadata(w.original)
+                | {"doc_hash": w.doc_hash, "n_chunks": len(w.chunks), "pending": 1}
                 for w in writes
             ],
             embeddings=[[0.0]] * len(writes),

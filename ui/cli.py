@@ -71,6 +71,8 @@ def ingest(
         raise _fail(error) from None
     for _, reason in report.failed:
         errors.print(f"[red]✗[/red] {reason}", highlight=False)
+    for _, warning in report.warnings:
+        errors.print(f"[yellow]![/yellow] {warning}", highlight=False)
     console.print(report.summary(), highlight=False)
     if report.failed:
         raise typer.Exit(1)
