@@ -143,7 +143,10 @@ def disagreement(
     order. The first side is the best-scoring sentence that states a value; the
     second, of the sentences from other passages that score within
     ``CLOSE_TO_BEST`` of it and state no value of the first, the one that holds
-    most of the question (the same subject, not merely a date nearby).
+    most of the question (the same subject, not merely a date nearby). A passage
+    that states the first side's value in a sentence holding as much of the
+    question does not contradict it: its other values are of something else
+    (the precept for "Band E" beside the one for "Band D").
     """
     if kind not in KINDS or not scored:
         return None
@@ -156,6 +159,11 @@ def disagreement(
         if side.passage != first.passage and (side.document != first.document or kind == "direction")
         and score >= CLOSE_TO_BEST * best and not compatible(kind, first.values, side.values)
     ]
+    agreeing: dict[str, float] = {}  # passage -> the most of the question a sentence stating the first value holds
+    for side, _, coverage in eligible:
+        if compatible(kind, first.values, side.values):
+            agreeing[side.passage] = max(coverage, agreeing.get(side.passage, -1.0))
+    others = [item for item in others if agreeing.get(item[2].passage, -1.0) < item[0]]
     if not others:
         return None
     return first, max(others, key=lambda item: (item[0], item[1]))[2]

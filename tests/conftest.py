@@ -101,6 +101,7 @@ def served(searcher, mode: str = "local", auth=None) -> Iterator[str]:
     start(
         app, "127.0.0.1", port,
         block=False, settings=searcher.settings, auth=auth, public=mode == "public", health=searcher.health,
+        store=searcher.store,
     )
     yield f"http://127.0.0.1:{port}/"
     app.close()

@@ -29,7 +29,7 @@ from retrieval.llm import get_writer
 from retrieval.models import Answer
 from retrieval.search import Searcher
 from retrieval.settings import Settings
-from retrieval.store import Filters, StoredDocument
+from retrieval.store import Filters, Store, StoredDocument
 from retrieval.timeline import timeline
 from ui.admin import build_admin_tab
 from ui.briefing import BriefingFiles, briefing_of
@@ -43,6 +43,7 @@ from ui.export import answer_markdown
 from ui.filters import describe, make_filters, status_line
 from ui.guard import Guard, Limits, NoUploads, QueueShare, SignInThrottle, log_question
 from ui.highlight import escape_markdown
+from ui.pages import add_routes as add_page_routes
 from ui.sources import EMPTY as SOURCES_EMPTY
 from ui.sources import sources_html
 from ui.theme import CSS, SOURCES_JS, VIEWER_JS, theme
@@ -398,6 +399,7 @@ def start(
     auth: Callable[[str, str], bool] | None = None,
     public: bool = False,
     health: Callable[[], dict[str, object]] | None = None,
+    store: Store | None = None,
 ) -> None:
     """Serve the app with its theme and styles; ``block=False`` returns once it is up.
 
@@ -421,6 +423,8 @@ def start(
     )
     if health is not None:
         app.server_app.add_api_route("/health", _health_route(health), methods=["GET"])
+    if store is not None:
+        add_page_routes(app.server_app, store)  # cited PDF pages, and the PDFs themselves
     if block:
         app.block_thread()
 
@@ -456,5 +460,5 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, mode: 
     searcher = Searcher(settings)
     start(
         build_app(searcher, mode), host, port,
-        settings=settings, auth=auth, public=mode == "public", health=searcher.health,
+        settings=settings, auth=auth, public=mode == "public", health=searcher.health, store=searcher.store,
     )

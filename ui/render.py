@@ -7,19 +7,13 @@ from rich.panel import Panel
 from rich.text import Text
 
 from retrieval.models import Answer, Passage
+from ui.sources import place
 
 
 def source_line(n: int, passage: Passage) -> str:
-    chunk = passage.chunk
-    doc = chunk.doc
-    parts = [doc.title, doc.type]
-    if doc.date:
-        parts.append(doc.date)
-    if chunk.paragraph:
-        parts.append(f"para {chunk.paragraph}")
-    elif chunk.section:
-        parts.append(chunk.section[:60])
-    return f"[{n}] " + " · ".join(parts)
+    doc = passage.chunk.doc
+    where = place(passage)
+    return f"[{n}] " + " · ".join(part for part in (doc.title, doc.type, doc.date, where) if part)
 
 
 def highlighted(passage: Passage, sentences: tuple[str, ...]) -> Text:

@@ -7,7 +7,10 @@ Each passage links to its place in the whole document: a click on an
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from retrieval.models import Answer, Passage
+
 from ui.highlight import escape, marked, safe_url, sentence_spans
 
 EMPTY = (
@@ -18,8 +21,38 @@ EMPTY = (
 )
 
 
+PDF_ROUTE = "/pdf"  # served by ui.pages
+PAGE_ROUTE = "/page.png"
+
+
+def pdf_url(doc_id: str, page_number: int) -> str:
+    """The original PDF, opened at a page (browsers' viewers read ``#page=N``)."""
+    return f"{PDF_ROUTE}/{quote(doc_id)}#page={page_number}"
+
+
+def page_image_url(doc_id: str, page_number: int, start: int, end: int) -> str:
+    """A page drawn with the passage at ``start:end`` of the document's text marked."""
+    return f"{PAGE_ROUTE}?{urlencode({'doc': doc_id, 'page': page_number, 'start': start, 'end': end})}"
+
+
 def place(passage: Passage) -> str:
-    """Where a passage sits in its document: "para 47", or the start of its section."""
+    """Where a passage sits in its document: "p. 14 · para 47", or the start of its section;
+    "read by OCR" when its text came from a page image."""
+    chunk = passage.chunk
+    parts = [pages_label(chunk.pages), _within_page(passage)]
+    if chunk.ocr:
+        parts.append("read by OCR")
+    return " · ".join(part for part in parts if part)
+
+
+def pages_label(pages: tuple[str, ...]) -> str:
+    """ "p. 14", "pp. 14–15", as printed on the pages; "" for a document without pages."""
+    if not pages:
+        return ""
+    return f"p. {pages[0]}" if len(pages) == 1 else f"pp. {pages[0]}–{pages[-1]}"
+
+
+def _within_page(passage: Passage) -> str:
     chunk = passage.chunk
     if chunk.paragraph:
         return f"para {chunk.paragraph}"
@@ -51,15 +84,35 @@ def passage_html(n: int, passage: Passage, sentences: tuple[str, ...], selected:
     url = safe_url(doc.url)
     if url:
         links.append(f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">Source ↗</a>')
+    if chunk.page_numbers:
+        links.append(
+            f'<a href="{escape(pdf_url(doc.doc_id, chunk.page_numbers[0]))}" target="_blank" '
+            f'rel="noopener">Open the PDF at this page ↗</a>'
+        )
     body = marked(chunk.text, sentence_spans(chunk.text, sentences))
+    header = f"<div class='q-table-header'>{escape(chunk.header)}</div>" if chunk.header else ""
     classes = "q-source q-selected" if selected else "q-source"
     return (
         f'<article class="{classes}" id="q-src-{n}">'
         f'<header><span class="q-source-n">[{n}]</span> <b>{escape(doc.title)}</b>'
         f"<div class='q-source-meta'>{escape(' · '.join(m for m in meta if m))}</div>"
         f"<div class='q-source-links'>{' · '.join(links)}</div></header>"
-        f'<div class="q-source-text">{body}</div></article>'
+        f'{_page_figures(passage)}{header}<div class="q-source-text">{body}</div></article>'
     )
+
+
+def _page_figures(passage: Passage) -> str:
+    """The cited pages as images, the passage's lines marked; the passage itself follows as text."""
+    chunk = passage.chunk
+    figures = []
+    for label, number in list(zip(chunk.pages, chunk.page_numbers, strict=False))[:2]:
+        src = page_image_url(chunk.doc.doc_id, number, chunk.start, chunk.end)
+        alt = f"Page {label} of {chunk.doc.title}, the cited lines marked in yellow. The passage follows as text."
+        figures.append(
+            f'<figure class="q-page"><img src="{escape(src)}" alt="{escape(alt)}" loading="lazy" width="612">'
+            f"<figcaption>p. {escape(label)}{' · read by OCR' if chunk.ocr else ''}</figcaption></figure>"
+        )
+    return "".join(figures)
 
 
 def sources_html(answer: Answer | None, selected: int = 0, focus: bool = False) -> str:

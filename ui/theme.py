@@ -87,6 +87,10 @@ small.q-query a.q-cite { vertical-align: baseline; font-size: 1em; line-height: 
 .q-source-n { font-weight: 700; color: var(--color-accent); }
 .q-source-meta, .q-source-links { font-size: 0.82em; color: var(--body-text-color-subdued); }
 .q-source-links a { color: var(--link-text-color); }
+.q-page { margin: 8px 0; }
+.q-page img { display: block; width: 100%; height: auto; border: 1px solid var(--border-color-primary); }
+.q-page figcaption { font-size: 0.85em; margin-top: 2px; }
+.q-table-header { font-size: 0.92em; font-weight: 600; margin-top: 6px; white-space: pre-wrap; }
 .q-source-text { white-space: pre-wrap; font-size: 0.92em; line-height: 1.5; margin-top: 6px; overflow-wrap: anywhere; }
 .q-source mark, .q-doc mark { background: #fde68a; color: #1f2937; border-radius: 2px; padding: 0 1px; }
 .q-doc mark.q-passage { background: #fef3c7; box-shadow: 0 0 0 2px #fde68a; }
