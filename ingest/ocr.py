@@ -1,6 +1,6 @@
 """Read pages that have no text layer (scans) with Tesseract.
 
-A page is rendered with pypdfium2 and read by Tesseract (through pytesseract);
+A page is rendered (``ingest.render``) and read by Tesseract (through pytesseract);
 its words come back in PDF points with a top-left origin, the shape pdfplumber
 gives, so the rest of the PDF reader treats a scan like any other page.
 Words Tesseract is unsure of are kept: a figure misread is caught by quoting
@@ -14,8 +14,9 @@ import functools
 import shutil
 from collections.abc import Sequence
 
+from ingest.render import POINTS_PER_INCH, render_page
+
 DPI = 300  # Tesseract reads body text best at 300 dpi
-_POINTS_PER_INCH = 72
 
 
 @functools.cache
@@ -32,21 +33,14 @@ def available() -> bool:
 
 def read_pages(data: bytes, indices: Sequence[int], dpi: int = DPI) -> list[tuple[list[dict], float]]:
     """The words of each page (0-based ``indices``) and the page's width, in PDF points."""
-    import pypdfium2 as pdfium
     import pytesseract
 
-    document = pdfium.PdfDocument(data)
-    scale = dpi / _POINTS_PER_INCH
+    scale = dpi / POINTS_PER_INCH
     found = []
-    try:
-        for index in indices:
-            page = document[index]
-            width = float(page.get_width())
-            image = page.render(scale=scale).to_pil()
-            table = pytesseract.image_to_data(image, output_type=pytesseract.Output.DICT, config="--psm 3")
-            found.append((_words(table, scale), width))
-    finally:
-        document.close()
+    for index in indices:
+        image, width = render_page(data, index, scale)
+        table = pytesseract.image_to_data(image, output_type=pytesseract.Output.DICT, config="--psm 3")
+        found.append((_words(table, scale), width))
     return found
 
 

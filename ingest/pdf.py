@@ -43,6 +43,7 @@ _FOOTNOTE_MARK = re.compile(r"^(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\d{1,2}|\*+|†
 _EDGE_LINES = 2
 _SHORT_LINE_RATIO = 0.6
 _LINE_TOLERANCE = 3.0  # points: words whose tops differ by less sit on one line
+_COLUMN_WORDS_PER_LINE = 4
 _SMALL_FONT = 0.85  # a footnote's type is smaller than the page's body text by at least this ratio
 
 
@@ -225,14 +226,14 @@ def reading_order(words: list[dict], width: float) -> list[Line]:
     """
     gap = _gutter(words, width)
     if gap is None:
-        return _lines(words)
+        return lines_of(words)
     start, stop = gap
     ordered: list[Line] = []
     section: list[dict] = []
 
     def flush() -> None:
-        ordered.extend(_lines([w for w in section if w["x1"] <= start]))
-        ordered.extend(_lines([w for w in section if w["x1"] > start]))
+        ordered.extend(lines_of([w for w in section if w["x1"] <= start]))
+        ordered.extend(lines_of([w for w in section if w["x1"] > start]))
         section.clear()
 
     for group in _groups(words):
@@ -282,12 +283,15 @@ def _gutter(words: list[dict], width: float) -> tuple[float, float] | None:
     right = [w for w in words if w["x0"] >= end]
     if min(len(left), len(right)) < 0.25 * len(words):  # a list with figures at the right is one column
         return None
-    if min(len({round(w["top"]) for w in left}), len({round(w["top"]) for w in right})) < 5:
-        return None
+    for side in (left, right):
+        lines = len({round(w["top"]) for w in side})
+        # Columns of prose: five lines and more, of several words; a borderless table's figures are not.
+        if lines < 5 or len(side) < _COLUMN_WORDS_PER_LINE * lines:
+            return None
     return start, end
 
 
-def _lines(words: list[dict]) -> list[Line]:
+def lines_of(words: list[dict]) -> list[Line]:
     """Words grouped into lines by their tops, each line's words left to right."""
     return [_line(group) for group in _groups(words)]
 

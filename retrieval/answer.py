@@ -122,7 +122,7 @@ def _disagreement_notice(conflicts: list[Conflict], pair: Sequence[tuple[Passage
     """ "The documents disagree: the report of ... [1] and the letter of ... [2] give different answers." """
     def name(passage: Passage) -> str:
         doc = passage.chunk.doc
-        return f"the {doc.type or 'document'} of {long_date(doc.date) or 'no date'}"
+        return f"the {doc.type or 'document'} of {long_date(doc.date)}" if doc.date else f"“{doc.title}”"
 
     (first, _), (second, _) = pair
     marks = [f"[{c.citations[0]}]" for c in conflicts]

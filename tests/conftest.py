@@ -62,6 +62,26 @@ HOSTILE_TEXT = """Hostile note &lt;img src=x onerror=alert('title')&gt;
 HOSTILE_QUESTION = "What did the committee review for community safety projects?"
 
 
+@pytest.fixture(scope="session")
+def pdf_searcher(tmp_path_factory: pytest.TempPathFactory, embedder):
+    """An agenda pack, a table across two pages, a two-column page and a scan, ingested once."""
+    import tests.pdf_factory as make
+    from ingest.pipeline import ingest
+    from retrieval.search import Searcher
+
+    root = tmp_path_factory.mktemp("pdfs")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    make.agenda_pack(corpus / "pack.pdf", pages=6)
+    make.table_across_pages(corpus / "budget.pdf")
+    make.two_column_page(corpus / "columns.pdf")
+    make.scanned_page(corpus / "scan.pdf")
+    settings = Settings(home=root / "home", corpus=corpus)
+    report = ingest([corpus], settings, embedder=embedder)
+    assert not report.failed, report.failed
+    return Searcher(settings, embedder=embedder)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

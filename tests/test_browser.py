@@ -48,6 +48,11 @@ def corpus_url(searcher) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def pdf_url(pdf_searcher) -> Iterator[str]:
+    yield from served(pdf_searcher)
+
+
+@pytest.fixture(scope="module")
 def hostile_url(hostile_searcher) -> Iterator[str]:
     yield from served(hostile_searcher)
 
@@ -304,3 +309,26 @@ def test_with_a_local_model_the_draft_streams_then_the_checked_answer_replaces_i
         expect(page.locator("#q-chat")).to_contain_text(re.compile(r"£273m|Net Budget Requirement"))
         session.shot("desktop-llm-answer.png")
         session.close()
+
+
+def test_a_cited_pdf_passage_shows_its_page_with_the_lines_marked_and_opens_the_pdf(
+    browser: Browser, pdf_url: str
+) -> None:
+    session = Session(browser, pdf_url, DESKTOP)
+    page = session.page
+    session.ask("What is the Band D precept for 2024/25?")
+    expect(page.locator("#q-chat")).to_contain_text("Band D precept | £268.42 | £282.42")
+    source = page.locator("#q-sources .q-source", has_text="Band D precept").first
+    expect(source.locator(".q-source-meta")).to_contain_text("pp. 1–2")
+    image = source.locator("figure.q-page img").first
+    expect(image).to_have_attribute("alt", re.compile(r"^Page 1 of .*cited lines marked"))
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    source.screenshot(path=str(ARTIFACTS / "desktop-pdf-page.png"))
+    expect(source.locator(".q-source-text")).to_contain_text("Band D precept | £268.42 | £282.42")  # as text too
+    link = source.locator("a", has_text="Open the PDF at this page")
+    assert link.get_attribute("href") == "/pdf/budget.pdf#page=1"
+    response = page.request.get(pdf_url.rstrip("/") + "/pdf/budget.pdf")
+    assert response.status == 200 and response.body().startswith(b"%PDF-")
+    assert session.dialogs == []
+    session.close()

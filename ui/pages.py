@@ -1,6 +1,6 @@
 """A cited PDF page as an image, with the cited passage's lines marked.
 
-The page is drawn by pypdfium2; the lines to mark are found from the PDF's own
+The page is drawn by pypdfium2 (``ingest.render``); the lines to mark are found from the PDF's own
 text layout (the same lines ingest reads, OCR'd for a scan): a line is part of
 the passage when its letters and digits run, in order, inside the passage's.
 Lines too short to tell apart ("2023/24") are marked only beside a marked line.
@@ -20,7 +20,8 @@ from fastapi.responses import FileResponse, Response
 from PIL import Image, ImageDraw
 
 from ingest import ocr
-from ingest.pdf import Line, reading_order
+from ingest.pdf import Line, lines_of, reading_order
+from ingest.render import render_page
 from retrieval.store import Store
 from ui.sources import PAGE_ROUTE, PDF_ROUTE
 
@@ -46,15 +47,8 @@ def page_png(path: Path, page_number: int, passage: str) -> bytes:
 
 @functools.lru_cache(maxsize=64)
 def _page_png(path: str, _stamp: int, page_number: int, passage: str) -> bytes:
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(path)
-    try:
-        if not 1 <= page_number <= len(document):
-            raise ValueError(f"page {page_number} is not in the document")
-        image = document[page_number - 1].render(scale=SCALE).to_pil().convert("RGBA")
-    finally:
-        document.close()
+    image, _ = render_page(Path(path), page_number - 1, SCALE)
+    image = image.convert("RGBA")
     boxes = passage_boxes(Path(path), page_number, passage)
     overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
@@ -68,20 +62,25 @@ def _page_png(path: str, _stamp: int, page_number: int, passage: str) -> bytes:
 
 
 def passage_boxes(path: Path, page_number: int, passage: str) -> list[Box]:
-    """Where the passage's lines sit on the page, in PDF points from the top left."""
-    lines = page_lines(path, page_number)
-    return [Box(line.x0, line.top, line.x1, line.bottom) for line in marked_lines(lines, passage)]
+    """Where the passage's lines sit on the page, in PDF points from the top left.
+
+    Lines are read both across the page and column by column: a table's row is
+    one line across, a column's line is not; each finds its own part of the passage.
+    """
+    words, width = page_words(path, page_number)
+    found = marked_lines(lines_of(words), passage) + marked_lines(reading_order(words, width), passage)
+    return list(dict.fromkeys(Box(line.x0, line.top, line.x1, line.bottom) for line in found))
 
 
-def page_lines(path: Path, page_number: int) -> list[Line]:
-    """All the page's lines in reading order, tables' rows included; a scan's as OCR reads them."""
+def page_words(path: Path, page_number: int) -> tuple[list[dict], float]:
+    """The page's words, tables' cells included, and its width; a scan's as OCR reads them."""
     with pdfplumber.open(path) as document:
         page = document.pages[page_number - 1]
         words = page.extract_words()
         width = float(page.width)
     if not words and ocr.available():
         words, width = ocr.read_pages(path.read_bytes(), [page_number - 1])[0]
-    return reading_order(words, width)
+    return words, width
 
 
 def marked_lines(lines: list[Line], passage: str) -> list[Line]:
