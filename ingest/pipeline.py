@@ -27,7 +27,7 @@ from llama_index.core import Document
 from ingest.chunking import StructureNodeParser
 from ingest.cleaning import PageSpan, clean_pages, clean_text
 from ingest.loaders import SUPPORTED_SUFFIXES, load_file
-from ingest.ocr import available as ocr_available
+from ingest import ocr
 from ingest.pdf import Page
 from ingest.manifest import MANIFEST_NAME, document_info, read_manifest
 from retrieval.embedding import Embedder, get_embedder
@@ -190,12 +190,17 @@ def _page_fields(pages: Sequence[Page], spans: Sequence[PageSpan], start: int, e
     """A PDF chunk's pages (as printed and as counted) and whether OCR read any of them."""
     if not pages:
         return {}
-    indices = sorted({s.page for s in spans if s.start < end and s.end > start})
-    if not indices:  # between two pages' spans (a separator): the page of the span before
-        indices = [max((s.page for s in spans if s.end <= start), default=0)]
+    begins: dict[int, int] = {}  # page index -> where in the chunk its text begins
+    for span in spans:
+        if span.start < end and span.end > start:
+            begins.setdefault(span.page, max(span.start, start) - start)
+    if not begins:  # between two pages' spans (a separator): the page of the span before
+        begins = {max((s.page for s in spans if s.end <= start), default=0): 0}
+    indices = sorted(begins)
     return {
         "pages": tuple(pages[i].label for i in indices),
         "page_numbers": tuple(pages[i].number for i in indices),
+        "page_starts": (0, *(begins[i] for i in indices[1:])),
         "ocr": any(pages[i].ocr for i in indices),
     }
 
@@ -203,9 +208,10 @@ def _page_fields(pages: Sequence[Page], spans: Sequence[PageSpan], start: int, e
 def _unread_warning(name: str, unread: Sequence[int]) -> str:
     if not unread:
         return ""
-    where = f"page {unread[0]} has" if len(unread) == 1 else f"pages {', '.join(map(str, unread))} have"
-    if ocr_available():
-        return f"{name}: {where} no text layer and OCR found no text on them; the rest was read"
+    one = len(unread) == 1
+    where = f"page {unread[0]} has" if one else f"pages {', '.join(map(str, unread))} have"
+    if ocr.available():
+        return f"{name}: {where} no text layer and OCR found no text on {'it' if one else 'them'}; the rest was read"
     return f"{name}: {where} no text layer and OCR is not installed (install tesseract-ocr); the rest was read"
 
 

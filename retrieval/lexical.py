@@ -311,7 +311,7 @@ def _chunk_record(chunk: Chunk) -> dict[str, object]:
 
 def _chunk_from_record(record: dict[str, object]) -> Chunk:
     doc = DocumentInfo(**record.pop("doc"))  # type: ignore[arg-type]
-    for name in ("pages", "page_numbers"):  # JSON gives lists; a chunk holds tuples
+    for name in ("pages", "page_numbers", "page_starts"):  # JSON gives lists; a chunk holds tuples
         record[name] = tuple(record.get(name) or ())  # type: ignore[arg-type]
     return Chunk(doc=doc, **record)  # type: ignore[arg-type]
 

@@ -37,6 +37,7 @@ class Chunk:
     section: str = ""
     pages: tuple[str, ...] = ()  # a PDF passage's pages, as printed ("iv", "12")
     page_numbers: tuple[int, ...] = ()  # the same pages, counted from the PDF's first page
+    page_starts: tuple[int, ...] = ()  # where in ``text`` each of those pages begins (the first at 0)
     ocr: bool = False  # some of its text was read from a page image
     header: str = ""  # a table's header row, when the passage holds later rows of the table
 
@@ -44,6 +45,10 @@ class Chunk:
     def page(self) -> str:
         """The page the passage starts on, as printed; "" outside PDFs."""
         return self.pages[0] if self.pages else ""
+
+    def page_at(self, offset: int) -> int:
+        """The index in ``pages`` of the page holding ``text[offset]``."""
+        return max((i for i, start in enumerate(self.page_starts) if start <= offset), default=0)
 
     @property
     def content_hash(self) -> str:

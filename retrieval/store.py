@@ -142,6 +142,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         meta["page"] = chunk.page
         meta["pages"] = json.dumps(list(chunk.pages))
         meta["page_numbers"] = json.dumps(list(chunk.page_numbers))
+        meta["page_starts"] = json.dumps(list(chunk.page_starts))
     if chunk.ocr:
         meta["ocr"] = 1
     if chunk.header:
@@ -243,6 +244,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         section=str(meta.get("section", "")),
         pages=tuple(json.loads(str(meta.get("pages") or "[]"))),
         page_numbers=tuple(json.loads(str(meta.get("page_numbers") or "[]"))),
+        page_starts=tuple(json.loads(str(meta.get("page_starts") or "[]"))),
         ocr=bool(meta.get("ocr")),
         header=str(meta.get("header", "")),
     )

@@ -321,13 +321,13 @@ def test_a_cited_pdf_passage_shows_its_page_with_the_lines_marked_and_opens_the_
     source = page.locator("#q-sources .q-source", has_text="Band D precept").first
     expect(source.locator(".q-source-meta")).to_contain_text("pp. 1–2")
     image = source.locator("figure.q-page img").first
-    expect(image).to_have_attribute("alt", re.compile(r"^Page 1 of .*cited lines marked"))
+    expect(image).to_have_attribute("alt", re.compile(r"^Page 2 of .*cited lines marked"))  # the cited row's page
     image.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
     source.screenshot(path=str(ARTIFACTS / "desktop-pdf-page.png"))
     expect(source.locator(".q-source-text")).to_contain_text("Band D precept | £268.42 | £282.42")  # as text too
     link = source.locator("a", has_text="Open the PDF at this page")
-    assert link.get_attribute("href") == "/pdf/budget.pdf#page=1"
+    assert link.get_attribute("href") == "/pdf/budget.pdf#page=2"
     response = page.request.get(pdf_url.rstrip("/") + "/pdf/budget.pdf")
     assert response.status == 200 and response.body().startswith(b"%PDF-")
     assert session.dialogs == []

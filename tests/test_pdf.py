@@ -18,8 +18,10 @@ from ingest.loaders import load_file
 from ingest.pipeline import ingest
 from retrieval.answer import answer_question
 from retrieval.errors import UnreadableDocument
+from retrieval.models import Passage
 from retrieval.search import Searcher
 from retrieval.settings import Settings
+from retrieval.verify import Verifier
 from tests.conftest import served
 from ui.pages import marked_lines, page_png, passage_boxes, page_words
 from ingest.pdf import lines_of
@@ -53,6 +55,8 @@ def test_a_paragraph_across_a_page_break_is_one_chunk_citing_both_pages(pack: Se
     crossing = next(c for c in _chunks(pack, "pack.pdf") if "while the charge rate rose to 7.9%" in c.text)
     assert crossing.pages == ("i", "ii")
     assert crossing.page_numbers == (1, 2)
+    assert crossing.page_at(crossing.text.index("while the charge")) == 0
+    assert crossing.page_at(crossing.text.index("rate rose to 7.9%")) == 1
 
 
 def test_chunk_offsets_still_slice_the_document_text(pack: Searcher) -> None:
@@ -139,6 +143,20 @@ def test_a_scanned_page_is_read_by_ocr_with_the_figure_exact(pack: Searcher) -> 
     assert "read by OCR" in place(answer.citations[0].passage)
 
 
+@needs_tesseract
+def test_a_drafted_sentence_citing_ocr_text_keeps_its_figures_exact(pack: Searcher) -> None:
+    passage = next(
+        Passage(c, 1.0) for c in _chunks(pack, "scan.pdf") if "£282.42" in c.text
+    )
+    verifier = Verifier(pack.embedder)
+    right, wrong = verifier.check(
+        "The Panel approved a precept of £282.42 for 2025/26 [1]. The Panel approved a precept of £282.24 for 2025/26 [1].",
+        [passage],
+    )
+    assert right.kept and right.passage == 1
+    assert not wrong.kept and wrong.method == "removed: states what no passage says"
+
+
 def test_without_ocr_a_scan_is_refused_naming_its_pages_and_the_index_is_unchanged(
     tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -153,6 +171,27 @@ def test_without_ocr_a_scan_is_refused_naming_its_pages_and_the_index_is_unchang
     assert report.unchanged == ["pack.pdf"] and not report.added
     [(_, reason)] = report.failed
     assert reason == "scan.pdf: the PDF has no text layer and OCR is not installed (install tesseract-ocr), page 1"
+
+
+def test_without_ocr_the_scanned_pages_of_a_mixed_pdf_are_named_in_a_warning(
+    tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pypdf import PdfWriter
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    writer = PdfWriter()
+    for part in (make.agenda_pack(tmp_path / "text.pdf", pages=2), make.scanned_page(tmp_path / "scan.pdf")):
+        writer.append(str(part))
+    writer.write(corpus / "mixed.pdf")
+    report = ingest([corpus], Settings(home=tmp_path / "home", corpus=corpus), embedder=embedder)
+    assert report.added == ["mixed.pdf"] and not report.failed
+    assert report.warnings == [(
+        str(corpus / "mixed.pdf"),
+        "mixed.pdf: page 3 has no text layer and OCR is not installed (install tesseract-ocr); the rest was read",
+    )]
+    assert "1 read in part" in report.summary()
 
 
 @pytest.mark.parametrize(
@@ -236,3 +275,34 @@ def test_a_changed_file_is_not_served_until_it_is_ingested_again(tmp_path: Path,
     assert searcher.store.original_file("pack.pdf") == (corpus / "pack.pdf").resolve()
     make.agenda_pack(corpus / "pack.pdf", pages=4)
     assert searcher.store.original_file("pack.pdf") is None
+
+
+# -- PDFs shipped as files (tests/data/): the same reading, whatever reportlab makes tomorrow ----------
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_shipped_agenda_pack_reads_with_labels_and_without_furniture() -> None:
+    loaded = load_file(DATA / "agenda-pack-labelled.pdf")
+    assert [p.label for p in loaded.pages] == ["i", "ii", "1", "2"]
+    assert "Page 2 of 4" not in loaded.text and "Police and Crime Panel – 14 January 2025" not in loaded.text
+    assert "£282.42" in loaded.text
+
+
+def test_shipped_table_without_a_repeated_header_is_joined_across_its_pages() -> None:
+    text, _ = clean_pages(load_file(DATA / "precept-table.pdf").pages)
+    table = next(b for b in text.split("\n\n") if b.startswith("Measure | 2023/24 | 2024/25"))
+    assert "Band B precept | £208.77 | £219.66\nBand C precept | £238.60 | £251.04" in table
+    assert "Band D precept | £268.42 | £282.42" in table
+
+
+@needs_tesseract
+def test_shipped_scan_is_read_by_ocr() -> None:
+    loaded = load_file(DATA / "scanned-minutes.pdf")
+    assert loaded.pages[0].ocr
+    assert "The Panel approved a precept of £282.42 for 2025/26." in loaded.text
+
+
+def test_shipped_two_column_report_reads_left_column_first() -> None:
+    text = load_file(DATA / "two-column-report.pdf").text
+    assert text.index("14. Members asked about support for victims") < text.index("15. Members then turned")

@@ -84,9 +84,10 @@ def passage_html(n: int, passage: Passage, sentences: tuple[str, ...], selected:
     url = safe_url(doc.url)
     if url:
         links.append(f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">Source ↗</a>')
-    if chunk.page_numbers:
+    order = _cited_pages_first(passage, sentences)
+    if order:
         links.append(
-            f'<a href="{escape(pdf_url(doc.doc_id, chunk.page_numbers[0]))}" target="_blank" '
+            f'<a href="{escape(pdf_url(doc.doc_id, chunk.page_numbers[order[0]]))}" target="_blank" '
             f'rel="noopener">Open the PDF at this page ↗</a>'
         )
     body = marked(chunk.text, sentence_spans(chunk.text, sentences))
@@ -97,15 +98,25 @@ def passage_html(n: int, passage: Passage, sentences: tuple[str, ...], selected:
         f'<header><span class="q-source-n">[{n}]</span> <b>{escape(doc.title)}</b>'
         f"<div class='q-source-meta'>{escape(' · '.join(m for m in meta if m))}</div>"
         f"<div class='q-source-links'>{' · '.join(links)}</div></header>"
-        f'{_page_figures(passage)}{header}<div class="q-source-text">{body}</div></article>'
+        f'{_page_figures(passage, order)}{header}<div class="q-source-text">{body}</div></article>'
     )
 
 
-def _page_figures(passage: Passage) -> str:
-    """The cited pages as images, the passage's lines marked; the passage itself follows as text."""
+def _cited_pages_first(passage: Passage, sentences: tuple[str, ...]) -> list[int]:
+    """The passage's pages (indices), the one holding its first cited sentence first."""
+    chunk = passage.chunk
+    if not chunk.page_numbers:
+        return []
+    at = next((chunk.text.find(s) for s in sentences if s and chunk.text.find(s) >= 0), 0)
+    first = chunk.page_at(at)
+    return [first, *(i for i in range(len(chunk.page_numbers)) if i != first)]
+
+
+def _page_figures(passage: Passage, order: list[int]) -> str:
+    """The passage's pages as images (the cited one first), its lines marked; the passage follows as text."""
     chunk = passage.chunk
     figures = []
-    for label, number in list(zip(chunk.pages, chunk.page_numbers, strict=False))[:2]:
+    for label, number in [(chunk.pages[i], chunk.page_numbers[i]) for i in order[:2]]:
         src = page_image_url(chunk.doc.doc_id, number, chunk.start, chunk.end)
         alt = f"Page {label} of {chunk.doc.title}, the cited lines marked in yellow. The passage follows as text."
         figures.append(
