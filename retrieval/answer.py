@@ -32,16 +32,16 @@ from retrieval.settings import Settings
 from retrieval.store import Filters
 
 NO_ANSWER = "The documents do not answer this question."
-MAX_QUESTION_CHARS = 1000
 CANDIDATE_PASSAGES = 10
 
 
-def check_question(question: str) -> str:
+def check_question(question: str, limit: int) -> str:
+    """The question with control characters and runs of spaces removed; refused when empty or over ``limit``."""
     cleaned = " ".join("".join(ch for ch in question if ch.isprintable() or ch.isspace()).split())
     if not cleaned:
         raise InvalidQuestion("please type a question")
-    if len(cleaned) > MAX_QUESTION_CHARS:
-        raise InvalidQuestion(f"questions are limited to {MAX_QUESTION_CHARS} characters")
+    if len(cleaned) > limit:
+        raise InvalidQuestion(f"questions are limited to {limit:,} characters")
     return cleaned
 
 
@@ -62,8 +62,9 @@ def answer_question(
     the parts' sentences, each cited to its own passage.
     """
     began = time.perf_counter()
-    question = check_question(question)
-    query = check_question(query) if query else question
+    limit = searcher.settings.max_question_chars
+    question = check_question(question, limit)
+    query = check_question(query, max(limit, len(query))) if query else question  # ours: the question + borrowed words
     settings = searcher.settings
     k = k or settings.top_k
     gathered = _gather(question, query, searcher, k, filters, near)

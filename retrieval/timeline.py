@@ -39,7 +39,7 @@ class Entry:
 
 def timeline(topic: str, searcher: Searcher, filters: Filters | None = None) -> list[Entry]:
     """The best sentences about ``topic`` from each document, oldest document first."""
-    topic = check_question(topic)
+    topic = check_question(topic, searcher.settings.max_question_chars)
     found = searcher.retrieve(topic, TIMELINE_PASSAGES, filters)
     scored = candidates(profile_question(topic), found.passages, found.query_vector, searcher)
     weights = searcher.settings.sentence_scoring
