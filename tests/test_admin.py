@@ -134,6 +134,21 @@ def test_the_admin_app_needs_signing_in(admin_url: str) -> None:
     assert refused.value.code == 401
 
 
+def test_cited_pdf_pages_and_files_ask_for_the_same_sign_in(admin_url: str) -> None:
+    import http.cookiejar
+
+    for path in ("pdf/report.pdf", "page.png?doc=report.pdf&page=1"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(admin_url + path)
+        assert refused.value.code == 401
+    signed_in = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    form = urllib.parse.urlencode({"username": "admin", "password": PASSWORD}).encode()
+    assert signed_in.open(admin_url + "login", form).status == 200
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        signed_in.open(admin_url + "pdf/report.pdf")
+    assert missing.value.code == 404  # signed in: refused only because no such PDF is in the index
+
+
 def _sign_in(url: str, password: str, address: str) -> int:
     form = urllib.parse.urlencode({"username": "admin", "password": password}).encode()
     return post_status(url + "login", form, "application/x-www-form-urlencoded", address)
