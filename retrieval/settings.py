@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = Field(None, description="Admin mode password (QUORUM_ADMIN_PASSWORD).")
     admin_password_hash: str | None = Field(None, description="Or its hash, from `quorum hash-password`.")
     upload_max_mb: int = Field(25, ge=1, le=1024, description="Largest upload accepted in admin mode.")
+    accessibility_contact: str = Field(
+        "", description="Email or web address for reporting accessibility problems (the /accessibility page)."
+    )
 
     @field_validator("collection")
     @classmethod

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -10,13 +9,13 @@ from typing import Any
 import gradio as gr
 
 from retrieval.conversation import Turn, ask, condense
-from retrieval.errors import InvalidQuestion, QuorumError
+from retrieval.errors import InvalidQuestion
 from retrieval.search import Searcher
 from ui.chat import message_text, public_message
 from ui.filters import make_filters
 from ui.guard import Guard, log_question
+from ui.handlers import failed
 
-log = logging.getLogger("quorum.app")
 
 
 def turns_from_messages(history: list[dict[str, Any]] | None, guard: Guard | None = None) -> list[Turn]:
@@ -57,9 +56,7 @@ def ask_endpoint(searcher: Searcher, guard: Guard) -> Callable[..., dict[str, An
             filters = make_filters(types, doc_ids, date_from, date_to)
             answer = ask(question, searcher, turns_from_messages(asked, guard), filters=filters or None)
         except Exception as error:  # an API client gets a message, never a traceback or a path
-            if not isinstance(error, QuorumError):
-                log.exception("API question failed")
-            log_question(client, began, type(error).__name__)
+            failed(error, client, began, "API question")
             return {"question": question[:200], "error": public_message(error)}
         log_question(client, began, "abstained" if answer.abstained else "answered")
         return answer.to_json()

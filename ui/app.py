@@ -13,262 +13,52 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 from starlette.middleware import Middleware
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
 
-from retrieval.conversation import Turn, ask
-from retrieval.errors import InvalidFilter, QuorumError
-from retrieval.llm import get_writer
-from retrieval.models import Answer
 from retrieval.search import Searcher
 from retrieval.settings import Settings
-from retrieval.store import Filters, Store, StoredDocument
-from retrieval.timeline import timeline
+from retrieval.store import Filters, Store
+from ui.accessibility import statement_html
 from ui.admin import build_admin_tab
-from ui.briefing import BriefingFiles, briefing_of
 from ui.api import ask_endpoint
 from ui.auth import admin_check
-from ui.chat import GENERIC_ERROR, draft_message, error_reply, reply_steps
-from ui.timeline import TIMELINE_EMPTY, timeline_html
-from ui.highlight import escape
-from ui.documents import VIEWER_EMPTY, choices, document_html, documents_table
-from ui.export import answer_markdown
-from ui.filters import describe, make_filters, status_line
-from ui.guard import Guard, Limits, NoUploads, QueueShare, SignInThrottle, log_question
-from ui.highlight import escape_markdown
+from ui.documents import VIEWER_EMPTY, choices, documents_table
+from ui.filters import status_line
+from ui.guard import NoUploads, QueueShare, SignInThrottle
+from ui.handlers import Handlers, example_text, new_conversation
 from ui.pages import add_routes as add_page_routes
 from ui.sources import EMPTY as SOURCES_EMPTY
-from ui.sources import sources_html
-from ui.theme import CSS, SOURCES_JS, VIEWER_JS, theme
+from ui.theme import ANNOUNCE_JS, CSS, FOOTER, SOURCES_JS, VIEWER_JS, theme
+from ui.timeline import TIMELINE_EMPTY
 from ui.welcome import example_questions, overview
 
 log = logging.getLogger("quorum.app")
 
-STEP_SECONDS = 0.02  # pause between streamed steps: quick, but visibly progressive
 ASK_QUEUE = "quorum-ask"  # chat and API share one searcher, so they take turns
 
 
-def _answer_at(answers: list[Answer | None], turn: int) -> Answer | None:
-    return answers[turn] if 0 <= turn < len(answers) else None
-
-
-def new_conversation() -> tuple[Any, ...]:
-    """Empty chat, question, turns, answers, sources panel and export."""
-    return [], "", [], [], SOURCES_EMPTY, ""
-
-
-def _drafted(run: Callable[[Callable[[str], None]], Any]) -> Iterator[tuple[str, Any]]:
-    """Run ``run(on_token)`` in a thread; yield (draft so far, None) as tokens come, then ("", outcome)."""
-    tokens: queue.Queue[str] = queue.Queue()
-    result: dict[str, Any] = {}
-    worker = threading.Thread(target=lambda: result.update(outcome=run(tokens.put)), daemon=True)
-    worker.start()
-    draft = ""
-    while worker.is_alive() or not tokens.empty():
-        try:
-            draft += tokens.get(timeout=0.1)
-        except queue.Empty:
-            continue
-        yield draft, None
-    worker.join()
-    yield "", result.get("outcome", GENERIC_ERROR)
-
-
-def _offset(event: gr.EventData, name: str) -> int | None:
-    value = getattr(event, name, None)
-    return value if isinstance(value, int) and value >= 0 else None
-
-
-def example_text(event: gr.SelectData) -> str:
-    return str(event.value.get("text", "")) if isinstance(event.value, dict) else ""
-
-
-MODES = ("local", "public", "admin")
-
-
 def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}")
+    """The page: its layout, and each event wired to a ``Handlers`` method (ui/handlers.py)."""
+    act = Handlers(searcher, mode)
     settings = searcher.settings
-    guard = Guard(Limits.public(settings) if mode == "public" else Limits.private(settings))
-    listed: dict[str, Any] = {"stamp": None, "documents": {}}
-
-    def current_documents() -> dict[str, StoredDocument]:
-        """The documents readers see now (re-read when the index changed)."""
-        if listed["stamp"] != searcher.lexical.stamp:
-            listed["documents"] = searcher.store.documents()
-            listed["stamp"] = searcher.lexical.stamp
-        return listed["documents"]
-
-    writing = get_writer(settings) is not None  # a language model drafts answers: stream its tokens
-    documents = current_documents()
+    documents = act.documents()
     doc_types = sorted({d.info.type for d in documents.values() if d.info.type})
-
-    def answer_or_reply(
-        question: str,
-        turns: list[Turn],
-        types: list[str],
-        doc_ids: list[str],
-        date_from: str,
-        date_to: str,
-        request: gr.Request | None,
-        on_token: Callable[[str], None] | None = None,
-    ) -> tuple[Answer, Filters] | str:
-        """The answer and the filters it used, or a short message saying why there is none."""
-        began = time.perf_counter()
-        client = guard.client(request)
-        try:
-            guard.admit(client, question, len(turns))
-            filters = make_filters(types, doc_ids, date_from, date_to)
-            answer = ask(question, searcher, turns, filters=filters or None, on_token=on_token)
-        except Exception as error:  # the page shows one line; the log keeps the traceback
-            if not isinstance(error, QuorumError):
-                log.exception("question failed")
-            log_question(client, began, type(error).__name__)
-            return error_reply(error)
-        log_question(client, began, "abstained" if answer.abstained else "answered")
-        return answer, filters
-
-    def respond(
-        question: str,
-        chat: list[dict[str, Any]],
-        turns: list[Turn],
-        answers: list[Answer | None],
-        types: list[str],
-        doc_ids: list[str],
-        date_from: str,
-        date_to: str,
-        request: gr.Request,
-    ) -> Iterator[tuple[Any, ...]]:
-        question = (question or "").strip()
-        if not question:
-            yield (gr.skip(),) * 6
-            return
-        chat = [*chat, {"role": "user", "content": escape_markdown(question[: guard.limits.max_question_chars])}]
-        yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()  # only this yield empties the box
-        turn = len(answers)
-        if writing:
-            drafting = _drafted(lambda on_token: answer_or_reply(
-                question, turns, types, doc_ids, date_from, date_to, request, on_token
-            ))
-            outcome = None
-            chat.append({"role": "assistant", "content": ""})
-            for draft, outcome in drafting:
-                if draft:
-                    chat[-1] = {"role": "assistant", "content": draft_message(draft)}
-                    yield chat, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            chat.pop()
-        else:
-            outcome = answer_or_reply(question, turns, types, doc_ids, date_from, date_to, request)
-        if isinstance(outcome, str):
-            chat.append({"role": "assistant", "content": outcome})
-            yield chat, gr.skip(), turns, [*answers, None], gr.skip(), gr.skip()
-            return
-        answer, filters = outcome
-        chat.append({"role": "assistant", "content": ""})
-        steps = list(reply_steps(answer, turn, describe(filters, current_documents()), searcher.lexical.glossary))
-        for step in steps[-1:] if writing else steps:  # a checked draft replaces the draft at once
-            chat[-1] = {"role": "assistant", "content": step}
-            yield chat, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            time.sleep(STEP_SECONDS)
-        yield (
-            chat,
-            gr.skip(),  # the reader may already be typing the next question
-            [*turns, Turn.of(answer)],
-            [*answers, answer],
-            sources_html(answer),
-            answer_markdown(answer),
-        )
-
-    def show_timeline(text: str, request: gr.Request) -> str:
-        began = time.perf_counter()
-        client = guard.client(request)
-        try:
-            guard.admit(client, text or "", 0)
-            entries = timeline(text or "", searcher)
-        except Exception as error:
-            if not isinstance(error, QuorumError):
-                log.exception("timeline failed")
-            log_question(client, began, type(error).__name__)
-            return f"<p>{escape(error_reply(error))}</p>"
-        log_question(client, began, "timeline")
-        return timeline_html(text, entries)
-
-    def briefing_choices(answers: list[Answer | None], picked: list[int]) -> Any:
-        """One box per answered question; a new answer comes ticked, the reader's choices stay."""
-        offered = [(f"{turn + 1}. {a.question[:90]}", turn) for turn, a in enumerate(answers) if a is not None]
-        newest = [turn for _, turn in offered[-1:] if turn == len(answers) - 1]
-        return gr.CheckboxGroup(choices=offered, value=sorted({*picked, *newest} & {t for _, t in offered}))
-
-    def download_briefing(answers: list[Answer | None], picked: list[int]) -> tuple[Any, Any]:
-        brief = briefing_of(answers, picked)
-        if brief is None:
-            return gr.DownloadButton(value=None, interactive=False), gr.DownloadButton(value=None, interactive=False)
-        docx_path, markdown_path = briefings.write(brief)
-        return (
-            gr.DownloadButton(value=str(docx_path), interactive=True),
-            gr.DownloadButton(value=str(markdown_path), interactive=True),
-        )
-
-    def show_citation(answers: list[Answer | None], event: gr.EventData) -> tuple[str, str]:
-        answer = _answer_at(answers, int(getattr(event, "turn", -1)))
-        if answer is None:
-            return gr.skip(), gr.skip()
-        chosen = sources_html(answer, selected=int(getattr(event, "n", 0)), focus=True)
-        return chosen, answer_markdown(answer)
-
-    def open_document(event: gr.EventData) -> tuple[Any, Any, str]:
-        """Show a document in the Documents tab, its passage start..end marked when given."""
-        doc_id = str(getattr(event, "doc", ""))
-        documents = current_documents()
-        if doc_id not in documents:
-            return gr.skip(), gr.skip(), gr.skip()
-        start, end = _offset(event, "start"), _offset(event, "end")
-        html = document_html(documents[doc_id], searcher.store.document_text(doc_id), start, end)
-        return gr.Tabs(selected="documents"), gr.Dropdown(value=doc_id), html
-
-    def read_document(doc_id: str | None) -> str:
-        documents = current_documents()
-        if not doc_id or doc_id not in documents:
-            return VIEWER_EMPTY
-        return document_html(documents[doc_id], searcher.store.document_text(doc_id))
-
-    def show_filters(types: list[str], doc_ids: list[str], date_from: str, date_to: str) -> tuple[str, Any]:
-        try:
-            filters = make_filters(types, doc_ids, date_from, date_to)
-        except InvalidFilter as error:
-            return f"⚠ {error}", gr.Accordion(label="Filters (check the dates)")
-        count = sum(bool(x) for x in (filters.types, filters.doc_ids, filters.date_from or filters.date_to))
-        label = f"Filters ({count} on)" if count else "Filters"
-        return status_line(filters, current_documents()), gr.Accordion(label=label)
-
-    def document_lists() -> tuple[Any, ...]:
-        """The lists that name documents, as they are now (after a page load or an admin change)."""
-        documents = current_documents()
-        named = choices(documents)
-        kinds = sorted({d.info.type for d in documents.values() if d.info.type})
-        return (
-            gr.CheckboxGroup(choices=kinds),
-            gr.Dropdown(choices=named),
-            gr.Dropdown(choices=named),
-            documents_table(documents),
-        )
-
-    briefings = BriefingFiles()
     with gr.Blocks(title="Quorum", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         turns = gr.State([])
         answers = gr.State([])
+        links = gr.State([])
+        rating = gr.State(None)
         gr.Markdown(
             "# Quorum\nAnswers quoted from public governance documents, every sentence cited.",
             elem_id="q-title",
         )
+        share_note = gr.Markdown("", elem_id="q-share-note")
         with gr.Tabs() as tabs:
             with gr.Tab("Ask", id="ask"):
                 with gr.Accordion("Filters", open=False, elem_id="q-filters") as filter_box:
@@ -298,15 +88,24 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
                             examples=[{"text": q} for q in example_questions(documents)],
                             latex_delimiters=[],
                             buttons=["copy_all"],
-                            feedback_options=None,
+                            feedback_options=("Like", "Dislike"),
                         )
                         question = gr.Textbox(
                             placeholder="Ask a question about the documents…",
+                            label="Your question",
                             show_label=False,
                             submit_btn="Ask",
                             elem_id="q-question",
                             max_length=settings.max_question_chars,
                         )
+                        announce = gr.HTML("", elem_id="q-announce", js_on_load=ANNOUNCE_JS)
+                        feedback_note = gr.Markdown("", elem_id="q-feedback-note")
+                        with gr.Accordion("Comment on your rating", open=False, visible=False, elem_id="q-comment-box") as comment_box:
+                            comment_text = gr.Textbox(
+                                label="What was wrong or missing? (optional; do not include personal details)",
+                                lines=2, max_length=2000, elem_id="q-comment",
+                            )
+                            send_comment = gr.Button("Send comment", size="sm", elem_id="q-send-comment")
                     with gr.Column(scale=2, min_width=320):
                         sources = gr.HTML(
                             SOURCES_EMPTY, js_on_load=SOURCES_JS, elem_id="q-sources", max_height=640, padding=True
@@ -338,7 +137,7 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
                 with gr.Row():
                     topic = gr.Textbox(
                         placeholder="A topic to follow through the documents, e.g. the victim service assessment",
-                        show_label=False, submit_btn="Show timeline", elem_id="q-topic", scale=4,
+                        label="Topic", show_label=False, submit_btn="Show timeline", elem_id="q-topic", scale=4,
                         max_length=settings.max_question_chars,
                     )
                 timeline_view = gr.HTML(TIMELINE_EMPTY, elem_id="q-timeline", padding=True)
@@ -347,45 +146,49 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
                 doc_pick = gr.Dropdown(choices(documents), value=None, label="Read a document", elem_id="q-doc-pick")
                 viewer = gr.HTML(VIEWER_EMPTY, js_on_load=VIEWER_JS, elem_id="q-viewer", max_height=720, padding=True)
             changes = build_admin_tab(searcher) if mode == "admin" else []
+        gr.HTML(FOOTER, elem_id="q-footer")
 
         filter_inputs = [type_box, doc_box, date_from, date_to]
-        ask_inputs = [question, chat, turns, answers, *filter_inputs]
-        ask_outputs = [chat, question, turns, answers, sources, export]
+        ask_inputs = [question, chat, turns, answers, links, *filter_inputs]
+        ask_outputs = [chat, question, turns, answers, links, sources, export, announce]
         answering = {"concurrency_id": ASK_QUEUE, "concurrency_limit": settings.concurrency}
+        private = {"api_visibility": "private"}
         # The briefing files are made after each answer and each change of the picked answers,
         # so that the download buttons hold them before a click.
         briefing_files = [answers, picked], [briefing, briefing_md]
 
         def refresh_briefing(event: Any) -> Any:
-            return event.then(briefing_choices, [answers, picked], picked, api_visibility="private").then(
-                download_briefing, *briefing_files, api_visibility="private"
+            return event.then(act.briefing_choices, [answers, picked], picked, **private).then(
+                act.download_briefing, *briefing_files, **private
             )
 
-        refresh_briefing(question.submit(
-            respond, ask_inputs, ask_outputs, api_visibility="private", trigger_mode="always_last", **answering
+        refresh_briefing(question.submit(act.respond, ask_inputs, ask_outputs, trigger_mode="always_last", **private, **answering))
+        refresh_briefing(chat.example_select(example_text, None, question, **private).then(
+            act.respond, ask_inputs, ask_outputs, **private, **answering
         ))
-        refresh_briefing(chat.example_select(example_text, None, question, api_visibility="private").then(
-            respond, ask_inputs, ask_outputs, api_visibility="private", **answering
-        ))
-        picked.input(download_briefing, *briefing_files, api_visibility="private")
+        picked.input(act.download_briefing, *briefing_files, **private)
         for cleared in (new_chat.click, chat.clear):
-            refresh_briefing(cleared(new_conversation, None, ask_outputs, api_visibility="private"))
-        sources.cite(show_citation, [answers], [sources, export], api_visibility="private")
-        sources.open(open_document, None, [tabs, doc_pick, viewer], api_visibility="private")
-        doc_pick.input(read_document, doc_pick, viewer, api_visibility="private")
-        gr.on(
-            [c.change for c in filter_inputs], show_filters, filter_inputs, [filter_status, filter_box],
-            api_visibility="private",
-        )
-        topic.submit(show_timeline, topic, timeline_view, api_visibility="private", **answering)
-        clear_filters.click(lambda: ([], [], "", ""), None, filter_inputs, api_visibility="private")
+            refresh_briefing(cleared(new_conversation, None, ask_outputs, **private))
+        chat.like(act.rate, [chat, answers, links], [feedback_note, rating, comment_box], **private)
+        send_comment.click(act.comment, [rating, comment_text], [feedback_note, comment_text], **private)
+        sources.cite(act.show_citation, [answers], [sources, export], **private)
+        sources.open(act.open_document, None, [tabs, doc_pick, viewer], **private)
+        doc_pick.input(act.read_document, doc_pick, viewer, **private)
+        gr.on([c.change for c in filter_inputs], act.show_filters, filter_inputs, [filter_status, filter_box], **private)
+        topic.submit(act.show_timeline, topic, timeline_view, **private, **answering)
+        clear_filters.click(lambda: ([], [], "", ""), None, filter_inputs, **private)
 
         list_outputs = [type_box, doc_box, doc_pick, table]
-        app.load(document_lists, None, list_outputs, api_visibility="private")
+        # A link to an answer (?q=...) asks its question again, once the page's lists are filled.
+        refresh_briefing(
+            app.load(act.document_lists, None, list_outputs, **private)
+            .then(act.opened, None, [question, *filter_inputs, share_note], **private)
+            .then(act.respond, ask_inputs, ask_outputs, **private, **answering)
+        )
         for change in changes:
-            change.then(document_lists, None, list_outputs, api_visibility="private")
+            change.then(act.document_lists, None, list_outputs, **private)
 
-        gr.api(ask_endpoint(searcher, guard), api_name="ask", **answering)
+        gr.api(ask_endpoint(searcher, act.guard), api_name="ask", **answering)
     return app
 
 
@@ -425,6 +228,7 @@ def start(
         app.server_app.add_api_route("/health", _health_route(health), methods=["GET"])
     if store is not None:
         add_page_routes(app.server_app, store)  # cited PDF pages, and the PDFs themselves
+    app.server_app.add_api_route("/accessibility", _statement_route(settings), methods=["GET"])
     if block:
         app.block_thread()
 
@@ -440,6 +244,15 @@ def _share_cores(concurrency: int) -> None:
     import torch
 
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // concurrency))
+
+
+def _statement_route(settings: Settings) -> Callable[[Request], HTMLResponse]:
+    """GET /accessibility: the accessibility statement (ui/accessibility.py)."""
+
+    def route(request: Request) -> HTMLResponse:
+        return HTMLResponse(statement_html(settings, request.url.netloc))
+
+    return route
 
 
 def _health_route(health: Callable[[], dict[str, object]]) -> Callable[[], JSONResponse]:

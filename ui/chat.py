@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 from retrieval.errors import IndexMissing, InvalidFilter, InvalidQuestion, QuorumError, RateLimited
 from retrieval.models import Answer, Citation
 from ui.highlight import escape, escape_markdown
-from ui.sources import passage_label
+from ui.sources import passage_label, place
 
 _MARKER = re.compile(r"^\[(\d+)\]$")
 _ABBREVIATION = re.compile(r"^([(“\"']?)([A-Z][A-Za-z&/]{1,9}?)(s?[)”\"',.;:]*)$")
@@ -25,8 +26,39 @@ GENERIC_ERROR = "Sorry, something went wrong answering that. Please try again."
 
 
 def cite_link(turn: int, citation: Citation) -> str:
+    """The marker [n] as a link to its passage, named for screen readers ("source 2: Panel report, 17 Nov 2023, para 47")."""
     label = escape(passage_label(citation.passage))
-    return f'<a class="q-cite" href="#q-cite-{turn}-{citation.n}" title="{label}">[{citation.n}]</a>'
+    name = escape(citation_name(citation))
+    return (
+        f'<a class="q-cite" href="#q-cite-{turn}-{citation.n}" title="{label}" aria-label="{name}">[{citation.n}]</a>'
+    )
+
+
+def citation_name(citation: Citation) -> str:
+    """What a citation marker is called: its number, document, date and place."""
+    chunk = citation.passage.chunk
+    day = short_date(chunk.doc.date)
+    return f"source {citation.n}: " + ", ".join(p for p in (chunk.doc.title, day, place(citation.passage)) if p)
+
+
+def short_date(iso: str) -> str:
+    """ "17 Nov 2023" for "2023-11-17"; the value itself when it is not a full date."""
+    try:
+        return date.fromisoformat(iso).strftime("%-d %b %Y")
+    except ValueError:
+        return iso
+
+
+def announcement(outcome: Answer | str) -> str:
+    """What a screen reader is told when an answer is ready: its first words and how many sources it cites."""
+    if isinstance(outcome, str):
+        return f"Answer ready: {outcome}"
+    if outcome.abstained:
+        return "Answer ready: the documents do not answer this question."
+    words = outcome.text.split()
+    opening = " ".join(w for w in words[:30] if not _MARKER.match(w))
+    sources = len(outcome.citations)
+    return f"Answer ready, citing {sources} source{'s' if sources != 1 else ''}: {opening}{'…' if len(words) > 30 else ''}"
 
 
 def answer_tokens(answer: Answer, turn: int, glossary: dict[str, str] | None = None) -> list[str]:
@@ -55,7 +87,7 @@ def draft_message(draft: str) -> str:
     return f"{escape_markdown(draft)} ▍\n\n<small class=\"q-drafting\">drafting · every sentence is checked against the documents before it is shown</small>"
 
 
-def answer_footer(answer: Answer, turn: int, filters_text: str = "") -> str:
+def answer_footer(answer: Answer, turn: int, filters_text: str = "", link: str = "") -> str:
     """Under the answer: the notice, what verification removed, the query searched, the filters, a sources link."""
     lines = []
     if answer.notice:
@@ -74,12 +106,14 @@ def answer_footer(answer: Answer, turn: int, filters_text: str = "") -> str:
         meta.append(escape_markdown(filters_text))
     label = "closest passages" if answer.abstained else "sources"
     meta.append(f'<a class="q-cite" href="#q-cite-{turn}-0">{label}</a>')
+    if link:
+        meta.append(f'<a class="q-share" href="{escape(link)}">Link to this answer</a>')
     lines.append(f'<small class="q-query">{" · ".join(meta)}</small>')
     return "\n\n".join(lines)
 
 
 def reply_steps(
-    answer: Answer, turn: int, filters_text: str = "", glossary: dict[str, str] | None = None
+    answer: Answer, turn: int, filters_text: str = "", glossary: dict[str, str] | None = None, link: str = ""
 ) -> Iterator[str]:
     """The reply as it grows, a few words at a time; the last step is the whole reply."""
     tokens = answer_tokens(answer, turn, glossary)
@@ -87,7 +121,7 @@ def reply_steps(
     step = max(WORDS_PER_STEP, -(-len(tokens) // MAX_STEPS))
     for end in range(step, len(tokens), step):
         yield " ".join(tokens[:end])
-    yield " ".join(tokens) + "\n\n" + answer_footer(answer, turn, filters_text)
+    yield " ".join(tokens) + "\n\n" + answer_footer(answer, turn, filters_text, link)
 
 
 STORE_ERROR = "Sorry, the documents cannot be searched at the moment. Please try again shortly."
@@ -106,10 +140,10 @@ def public_message(error: Exception) -> str:
 
 
 def error_reply(error: Exception) -> str:
-    """A short message for the chat; never a traceback, a path or a setting."""
+    """``public_message`` as the chat shows it; never a traceback, a path or a setting."""
     if isinstance(error, _SHOWN):
-        return f"Sorry: {escape_markdown(str(error))}"
-    return STORE_ERROR if isinstance(error, QuorumError) else GENERIC_ERROR
+        return f"Sorry: {escape_markdown(public_message(error))}"
+    return f"Sorry, {public_message(error)}"  # our own wording
 
 
 def message_text(content: object) -> str:

@@ -75,6 +75,7 @@ class Guard:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self._rate = RateLimiter(limits.questions_per_minute) if limits.questions_per_minute else None
+        self._ratings = RateLimiter(limits.questions_per_minute) if limits.questions_per_minute else None
         self._salt = secrets.token_bytes(16)  # per process: log lines cannot be joined across restarts
 
     def client(self, request: gr.Request | None) -> str:
@@ -101,6 +102,14 @@ class Guard:
                     f"you have asked {limits.questions_per_minute} questions in the last minute; "
                     f"please wait {math.ceil(wait)} seconds and ask again"
                 )
+
+
+    def admit_rating(self, client: str) -> None:
+        """Raise if this client may not rate or comment now: as many a minute as questions."""
+        if self._ratings is not None:
+            wait = self._ratings.wait_seconds(client)
+            if wait > 0:
+                raise RateLimited(f"too many ratings in the last minute; please wait {math.ceil(wait)} seconds")
 
 
 def log_question(client: str, began: float, outcome: str) -> None:

@@ -17,6 +17,7 @@ if (!window.__quorumClicks) {
     if (!link) return;
     event.preventDefault();
     event.stopPropagation();
+    window.__quorumReturn = link;  // Escape in the sources panel comes back here
     if (link.classList.contains('q-cite')) {
       const found = (link.getAttribute('href') || '').match(/q-cite-(\\d+)-(\\d+)/);
       if (found) window.__quorumTrigger('cite', {turn: Number(found[1]), n: Number(found[2])});
@@ -26,6 +27,16 @@ if (!window.__quorumClicks) {
       });
     }
   }, true);
+  // Keyboard: Escape from the sources panel (or the document viewer) returns to the marker that opened it.
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape') return;
+    const back = window.__quorumReturn;
+    const inside = document.activeElement && document.activeElement.closest('#q-sources, #q-viewer');
+    if (!inside || !back) return;
+    if (back.isConnected) { back.focus(); event.preventDefault(); return; }
+    const again = document.querySelector(`#q-chat a.q-cite[href="${back.getAttribute('href')}"]`);
+    if (again) { again.focus(); event.preventDefault(); }
+  });
 }
 // Bring the chosen passage into view: inside the panel's own scroll box, then
 // in the window (on a phone the panel sits below the chat).
@@ -46,8 +57,25 @@ watch('value', () => {
   }
   const top = chosen.getBoundingClientRect().top;
   if (top < 0 || top > window.innerHeight - 80) window.scrollBy({top: top - 12});
+  // A passage chosen from a citation takes the focus, so that keyboard and screen reader users land on it.
+  if (chosen.classList.contains('q-selected')) {
+    chosen.setAttribute('tabindex', '-1');
+    chosen.focus({preventScroll: true});
+  }
 });
 """
+
+# The announcer: a polite live region that says when an answer is ready (its text is set by each answer).
+ANNOUNCE_JS = """
+element.setAttribute('role', 'status');
+element.setAttribute('aria-live', 'polite');
+element.setAttribute('aria-atomic', 'true');
+"""
+
+FOOTER = (
+    '<footer class="q-footer"><a href="/accessibility">Accessibility statement</a>'
+    " · Answers quote the documents exactly; check a figure against its source before relying on it.</footer>"
+)
 
 # The document viewer scrolls to the marked passage when it shows one, and
 # otherwise brings a newly opened document's start into view.
@@ -65,6 +93,13 @@ watch('value', () => reveal(true));
 """
 
 CSS = """
+/* Focus always visible, for keyboard users (WCAG 2.4.7, 2.4.11). */
+a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible, [tabindex]:focus-visible,
+.q-source:focus { outline: 3px solid #b45309 !important; outline-offset: 2px; }
+#q-announce { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; border: 0; padding: 0 !important; margin: -1px; }
+.q-footer { font-size: 0.9em; margin-top: 8px; }
+#q-share-note p { margin: 0; padding: 6px 10px; border-left: 4px solid #b45309; }
 .gradio-container { max-width: 1320px !important; width: 100% !important; margin: 0 auto !important; }
 #q-title h1 { font-size: 1.5rem; margin: 0; }
 #q-title p { margin: 2px 0 0; color: var(--body-text-color-subdued); }
