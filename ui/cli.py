@@ -255,6 +255,46 @@ def brief(
     console.print(f"{output}: {len(briefing.items)} answers, {len(briefing.references)} references", highlight=False)
 
 
+@app.command()
+def feedback(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ratings as one JSON list.")] = False,
+    export: Annotated[
+        Optional[Path], typer.Option("--export", help="Write the rated-down answers to FILE as evaluation items (JSONL).")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Readers' ratings of answers (thumbs up or down, and comments), newest last."""
+    from rich.table import Table
+
+    from ui.feedback import FeedbackStore
+
+    try:
+        store = FeedbackStore(_settings(home).home)
+        if export is not None:
+            count = store.export_misses(export)
+            console.print(
+                f"{export}: {count} rated-down answer{'s' if count != 1 else ''} as evaluation items "
+                "(fill in each `quote`, then run `quorum eval --dataset` on the file)",
+                highlight=False,
+            )
+            return
+        ratings = store.all()
+    except (QuorumError, OSError) as error:
+        raise _fail(error) from None
+    if as_json:
+        sys.stdout.write(json.dumps([r.to_json() for r in ratings], ensure_ascii=False, indent=2) + "\n")
+        return
+    if not ratings:
+        console.print("No ratings yet.")
+        return
+    table = Table("id", "when", "rating", "question", "comment")
+    for r in ratings:
+        table.add_row(str(r.id), r.at, "👍" if r.liked else "👎", r.question[:80], r.comment[:60])
+    console.print(table)
+    down = sum(1 for r in ratings if not r.liked)
+    console.print(f"{len(ratings)} ratings, {down} rated down. `quorum feedback --export FILE` writes those for review.")
+
+
 @app.command("hash-password")
 def hash_password_command() -> None:
     """Print a hash of an admin password, for admin_password_hash in quorum.toml."""
