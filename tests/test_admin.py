@@ -160,6 +160,7 @@ def test_repeated_failed_sign_ins_lock_that_address_out_for_a_while(admin_url: s
     assert _sign_in(admin_url, PASSWORD, "10.6.0.2") == 200
 
 
+@pytest.mark.browser
 def test_an_admin_uploads_a_document_that_is_then_answerable_and_removes_it(
     admin_url: str, tmp_path: Path
 ) -> None:

@@ -38,6 +38,8 @@ from retrieval.errors import ConfigError
 from retrieval.settings import Settings
 from tests.conftest import CORPUS, REPO
 
+pytestmark = pytest.mark.slow
+
 SIZE = 200  # the shipped corpus (168 chunks) and a few synthetic documents: the --quick code path, smaller
 
 

@@ -15,6 +15,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import HOSTILE_QUESTION, served, sharing
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -332,3 +334,27 @@ def test_a_cited_pdf_passage_shows_its_page_with_the_lines_marked_and_opens_the_
     assert response.status == 200 and response.body().startswith(b"%PDF-")
     assert session.dialogs == []
     session.close()
+
+
+def test_a_link_to_an_answer_opened_by_anyone_answers_it_again_and_a_rating_is_kept(
+    browser: Browser, public_url: str, searcher
+) -> None:
+    from ui.feedback import FeedbackStore
+
+    session = Session(browser, public_url, DESKTOP)
+    session.ask("What is the Net Budget Requirement for 2023/24?")
+    link = session.page.locator("#q-chat a.q-share").last.get_attribute("href")
+    assert link.startswith("?q=") and "v=" in link
+    session.page.locator("#q-chat button[aria-label='Dislike']").last.click()
+    expect(session.page.locator("#q-feedback-note")).to_contain_text("Thank you: rated not helpful")
+    session.close()
+    stored = FeedbackStore(searcher.settings.home).all()
+    assert stored and stored[-1].link == link and not stored[-1].liked
+
+    opened = browser.new_page(viewport=DESKTOP)
+    opened.set_default_timeout(WAIT_MS)
+    opened.goto(public_url.rstrip("/") + "/" + link)
+    expect(opened.locator("#q-chat")).to_contain_text("Net Budget Requirement of £273m", timeout=WAIT_MS)
+    expect(opened.locator("#q-share-note")).to_have_text("")  # the documents are as they were
+    opened.screenshot(path=str(ARTIFACTS / "desktop-shared-link.png"))
+    opened.close()

@@ -18,6 +18,8 @@ from retrieval.search import Searcher
 from retrieval.settings import Settings
 from retrieval.store import DocumentWrite, Store, version_of
 
+pytestmark = pytest.mark.slow
+
 
 LETTER = "pcc-letter-home-secretary-2023-12-18.txt"
 

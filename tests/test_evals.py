@@ -325,12 +325,14 @@ def quality(tmp_path_factory: pytest.TempPathFactory) -> tuple[EvalResult, Setti
     return run_eval(load_dataset(), settings), settings
 
 
+@pytest.mark.gate
 def test_quality_meets_thresholds(quality: tuple[EvalResult, Settings]) -> None:
     result, _ = quality
     problems = failures(result.systems, load_thresholds())
     assert not problems, "below the thresholds in evals/thresholds.toml:\n" + "\n".join(problems)
 
 
+@pytest.mark.gate
 @pytest.mark.parametrize("metric", ["hit@5", "answer_correct"])
 def test_quorum_beats_every_baseline_on_both_splits(quality: tuple[EvalResult, Settings], metric: str) -> None:
     result, _ = quality

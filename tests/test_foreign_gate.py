@@ -19,6 +19,8 @@ from evals.cli import eval_command
 from evals.thresholds import failures, load_thresholds
 from evals.metrics import Metrics
 
+pytestmark = pytest.mark.gate
+
 SLICE = Path(__file__).resolve().parent.parent / "evals" / "data" / "foreign-slice"
 THRESHOLDS = Path(__file__).resolve().parent.parent / "evals" / "thresholds-foreign.toml"
 

@@ -41,7 +41,7 @@ def test_an_answer_comes_with_its_sources_an_announcement_and_a_link(act: Handle
     chat, _, turns, answers, links, sources, export, announced = _asked(act, QUESTION)
     assert answers[0].citations and "£273m" in answers[0].text
     assert links[0].startswith("?q=") and "Link to this answer" in chat[-1]["content"]
-    assert 'aria-label="source 1: ' in chat[-1]["content"]
+    assert '<span class="q-sr">source 1: ' in chat[-1]["content"]
     assert announced.startswith("Answer ready, citing") and "£273m" in announced
     assert "q-source" in sources and "£273m" in export
 

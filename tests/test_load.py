@@ -16,6 +16,8 @@ from evals.load import (
 )
 from tests.conftest import served, sharing
 
+pytestmark = pytest.mark.slow
+
 LIMIT = 4
 USERS = 8
 PER_USER = 2

@@ -24,6 +24,8 @@ from retrieval.settings import Settings
 from retrieval.store import Owner, Store
 from tests.conftest import free_port
 
+pytestmark = pytest.mark.slow
+
 CHROMA = Path(sys.executable).with_name("chroma")
 LETTER = "pcc-letter-home-secretary-2023-12-18.txt"
 NEW_FACT = "1. The panel agreed a budget of £4.2m for rural crime patrols in the Wyre Forest district.\n"

@@ -30,7 +30,7 @@ from ui.api import ask_endpoint
 from ui.auth import admin_check
 from ui.documents import VIEWER_EMPTY, choices, documents_table
 from ui.filters import status_line
-from ui.guard import NoUploads, QueueShare, SignInThrottle
+from ui.guard import NoUploads, PageTitle, QueueShare, SignInThrottle
 from ui.handlers import Handlers, example_text, new_conversation
 from ui.pages import add_routes as add_page_routes
 from ui.sources import EMPTY as SOURCES_EMPTY
@@ -235,7 +235,9 @@ def start(
 
 def _middleware(settings: Settings, *, public: bool, signing_in: bool) -> list[Middleware]:
     """What stands at the door: no uploads and a fair share of the queue in public mode; few sign-in tries."""
-    layers = [Middleware(NoUploads), Middleware(QueueShare, limit=settings.public_queue_share)] if public else []
+    layers = [Middleware(PageTitle)]
+    if public:
+        layers += [Middleware(NoUploads), Middleware(QueueShare, limit=settings.public_queue_share)]
     return layers + [Middleware(SignInThrottle)] if signing_in else layers
 
 

@@ -29,8 +29,10 @@ def cite_link(turn: int, citation: Citation) -> str:
     """The marker [n] as a link to its passage, named for screen readers ("source 2: Panel report, 17 Nov 2023, para 47")."""
     label = escape(passage_label(citation.passage))
     name = escape(citation_name(citation))
+    # The chat's sanitiser drops aria-label: the name is text, hidden from sight (.q-sr), read first.
     return (
-        f'<a class="q-cite" href="#q-cite-{turn}-{citation.n}" title="{label}" aria-label="{name}">[{citation.n}]</a>'
+        f'<a class="q-cite" href="#q-cite-{turn}-{citation.n}" title="{label}">'
+        f'<span class="q-sr">{name}</span><span aria-hidden="true">[{citation.n}]</span></a>'
     )
 
 

@@ -135,6 +135,44 @@ class NoUploads:
         await self.app(scope, receive, send)
 
 
+class PageTitle:
+    """ASGI middleware: the app's HTML page always has a <title> (WCAG 2.4.2).
+
+    Gradio's page takes its title from the app once it loads; the admin sign-in
+    page, shown before, has none.
+    """
+
+    def __init__(self, app: Any, title: str = "Quorum") -> None:
+        self.app = app
+        self.tag = f"<title>{title}</title>".encode()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http" or scope.get("method") != "GET" or scope.get("path") not in ("/", ""):
+            await self.app(scope, receive, send)
+            return
+        start: dict | None = None
+        body = b""
+
+        async def titled(message: dict) -> None:
+            nonlocal start, body
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            body += message.get("body", b"")
+            if message.get("more_body"):
+                return
+            assert start is not None
+            headers = dict(start.get("headers", []))
+            if b"text/html" in headers.get(b"content-type", b"") and b"<title>" not in body:
+                body = body.replace(b"<head>", b"<head>" + self.tag, 1)
+            start["headers"] = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+            start["headers"].append((b"content-length", str(len(body)).encode()))
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, titled)
+
+
 # Routes that put a request in Gradio's queue: the page's events and the API's calls.
 _QUEUED = re.compile(r"/(?:queue/join|call/[\w-]+|run/[\w-]+)/?$")
 

@@ -27,6 +27,13 @@ if (!window.__quorumClicks) {
       });
     }
   }, true);
+  // Gradio gives the chat's example questions role="list" without list items (an ARIA error): a group they are.
+  const fixExamples = () => document.querySelectorAll('#q-chat .examples[role="list"]').forEach((box) => {
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-label', 'Example questions');
+  });
+  new MutationObserver(fixExamples).observe(document.body, {childList: true, subtree: true});
+  fixExamples();
   // Keyboard: Escape from the sources panel (or the document viewer) returns to the marker that opened it.
   document.addEventListener('keydown', (event) => {
     if (event.key !== 'Escape') return;
@@ -67,9 +74,10 @@ watch('value', () => {
 
 # The announcer: a polite live region that says when an answer is ready (its text is set by each answer).
 ANNOUNCE_JS = """
-element.setAttribute('role', 'status');
-element.setAttribute('aria-live', 'polite');
-element.setAttribute('aria-atomic', 'true');
+const region = element.closest('#q-announce') || element;
+region.setAttribute('role', 'status');
+region.setAttribute('aria-live', 'polite');
+region.setAttribute('aria-atomic', 'true');
 """
 
 FOOTER = (
@@ -96,9 +104,12 @@ CSS = """
 /* Focus always visible, for keyboard users (WCAG 2.4.7, 2.4.11). */
 a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible, [tabindex]:focus-visible,
 .q-source:focus { outline: 3px solid #b45309 !important; outline-offset: 2px; }
-#q-announce { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+.q-sr, #q-announce { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; border: 0; padding: 0 !important; margin: -1px; }
 .q-footer { font-size: 0.9em; margin-top: 8px; }
+/* The chat dims its messages while an event runs: a margin of contrast for small text and links in it. */
+#q-chat a.q-cite, #q-chat a.q-share { color: var(--primary-800) !important; }
+#q-chat small.q-query, #q-chat small.q-dates { color: var(--neutral-700) !important; }
 #q-share-note p { margin: 0; padding: 6px 10px; border-left: 4px solid #b45309; }
 .gradio-container { max-width: 1320px !important; width: 100% !important; margin: 0 auto !important; }
 #q-title h1 { font-size: 1.5rem; margin: 0; }
@@ -181,4 +192,19 @@ abbr.q-abbr { text-decoration: underline dotted; cursor: help; }
 
 
 def theme() -> gr.themes.Base:
-    return gr.themes.Default(primary_hue="blue", neutral_hue="slate")
+    """Gradio's default look, with every text colour at WCAG AA contrast (4.5:1) on its background.
+
+    The default's subdued text (slate 400) and accent (blue 500) fall below it on white.
+    """
+    return gr.themes.Default(primary_hue="blue", neutral_hue="slate").set(
+        body_text_color_subdued="*neutral_600",
+        body_text_color_subdued_dark="*neutral_300",
+        color_accent="*primary_700",
+        color_accent_soft="*primary_50",
+        link_text_color="*primary_700",
+        link_text_color_visited="*primary_800",
+        link_text_color_hover="*primary_800",
+        input_placeholder_color="*neutral_500",
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+    )
