@@ -65,8 +65,10 @@ def is_supported(path: Path) -> bool:
     return Path(path).suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def load_file(path: Path) -> LoadedFile:
+def load_file(path: Path, on_page: Callable[[int], None] | None = None) -> LoadedFile:
     """Read ``path`` with the loader for its extension.
+
+    ``on_page(n)`` is called as each page of a PDF has been read.
 
     Raises ``UnsupportedFormat`` for an unknown extension and
     ``UnreadableDocument`` for a file that is missing, empty or cannot be parsed.
@@ -79,7 +81,7 @@ def load_file(path: Path) -> LoadedFile:
     if not data.strip():
         raise UnreadableDocument(f"{path.name}: the file is empty")
     if fmt == "pdf":
-        read = read_pdf(path, data)
+        read = read_pdf(path, data, on_page)
         text = _pdf_text(read.pages)
         if not text.strip():
             raise UnreadableDocument(_no_pdf_text_reason(path, read))

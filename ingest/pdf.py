@@ -18,7 +18,7 @@ import math
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,8 +84,11 @@ class PdfText:
     unread: list[int] = field(default_factory=list)  # pages with no text layer that OCR could not read
 
 
-def read_pdf(path: Path, data: bytes) -> PdfText:
-    """The pages of a PDF as blocks; ``UnreadableDocument`` with a one-line reason when it cannot be read."""
+def read_pdf(path: Path, data: bytes, on_page: Callable[[int], None] | None = None) -> PdfText:
+    """The pages of a PDF as blocks; ``UnreadableDocument`` with a one-line reason when it cannot be read.
+
+    ``on_page(n)`` is called as page ``n`` (from 1) has been read, and again after OCR of a scanned one.
+    """
     reader = open_pdf(path, data)
     labels = _page_labels(reader)
     try:
@@ -93,10 +96,10 @@ def read_pdf(path: Path, data: bytes) -> PdfText:
     except Exception as error:  # pdfminer raises many unrelated types on bad input
         raise UnreadableDocument(f"{path.name}: the PDF is damaged or incomplete") from error
     with document:
-        lines_by_page, tables_by_page, scanned, failures = _read_pages(path, document)
+        lines_by_page, tables_by_page, scanned, failures = _read_pages(path, document, on_page)
     if lines_by_page and failures == len(lines_by_page):
         raise UnreadableDocument(f"{path.name}: the PDF is damaged or incomplete")
-    ocr_read, unread = _read_scans(path, data, scanned, lines_by_page)
+    ocr_read, unread = _read_scans(path, data, scanned, lines_by_page, on_page)
     drop = furniture(lines_by_page)
     kept_by_page = [[line for n, line in enumerate(lines) if n not in drop[i]] for i, lines in enumerate(lines_by_page)]
     typical = _typical_line_length(kept_by_page)
@@ -164,7 +167,7 @@ def _pdf_title(reader: PdfReader) -> str:
 
 
 def _read_pages(
-    path: Path, document: pdfplumber.PDF
+    path: Path, document: pdfplumber.PDF, on_page: Callable[[int], None] | None
 ) -> tuple[list[list[Line]], list[list[tuple[float, Block]]], list[int], int]:
     """Each page's lines and tables (with their top), the pages without text, and how many failed."""
     lines_by_page: list[list[Line]] = []
@@ -182,6 +185,8 @@ def _read_pages(
             scanned.append(index)
         lines_by_page.append(lines)
         tables_by_page.append(tables)
+        if on_page:
+            on_page(index + 1)
     return lines_by_page, tables_by_page, scanned, failures
 
 
@@ -322,7 +327,8 @@ def _line(group: list[dict]) -> Line:
 
 
 def _read_scans(
-    path: Path, data: bytes, scanned: list[int], lines_by_page: list[list[Line]]
+    path: Path, data: bytes, scanned: list[int], lines_by_page: list[list[Line]],
+    on_page: Callable[[int], None] | None = None,
 ) -> tuple[set[int], list[int]]:
     """OCR the pages without text, in place; the pages read, and the numbers of those that could not be."""
     if not scanned:
@@ -333,7 +339,10 @@ def _read_scans(
         return set(), [i + 1 for i in scanned]
     read: set[int] = set()
     unread: list[int] = []
-    for index, (words, width) in zip(scanned, ocr.read_pages(data, scanned), strict=True):
+    for index in scanned:
+        [(words, width)] = ocr.read_pages(data, [index])
+        if on_page:
+            on_page(index + 1)
         if words:
             lines_by_page[index] = reading_order(words, width)
             read.add(index)

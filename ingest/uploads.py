@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import time
 import math
 import multiprocessing
 import re
@@ -73,7 +74,8 @@ class UploadLimits:
     max_docx_uncompressed: int = 100 * _MB  # total uncompressed size of all zip entries
     max_docx_entries: int = 2000
     max_docx_ratio: float = 200.0  # per-entry compression ratio guard
-    pdf_seconds: float = 20.0  # time limit to parse/extract a PDF
+    pdf_seconds: float = 20.0  # longest one page of a PDF may take to read (OCR included)
+    pdf_total_seconds: float = 1800.0  # and the whole PDF
     max_pdf_pages: int = 2000
 
 
@@ -334,6 +336,13 @@ def _read_pdf_in_worker(link: Path, limits: UploadLimits) -> None:
     try:
         _wait_for(receiver, _WORKER_START_SECONDS, link.name, limits)  # "ready"
         outcome = _wait_for(receiver, limits.pdf_seconds, link.name, limits)
+        deadline = time.monotonic() + limits.pdf_total_seconds
+        while isinstance(outcome, tuple) and outcome[0] == "page":  # a page read: the next has its own time
+            if time.monotonic() > deadline:
+                raise UnreadableDocument(
+                    f"{link.name}: the PDF took longer than {limits.pdf_total_seconds:g} s to read in all"
+                )
+            outcome = _wait_for(receiver, limits.pdf_seconds, link.name, limits)
     finally:
         receiver.close()
         if worker.is_alive():
@@ -349,7 +358,7 @@ def _wait_for(
 ) -> tuple[str, str] | None:
     if not receiver.poll(seconds):
         raise UnreadableDocument(
-            f"{name}: the PDF took longer than {limits.pdf_seconds:g} s to read; "
+            f"{name}: a page of the PDF took longer than {limits.pdf_seconds:g} s to read; "
             "it may be damaged or too complex"
         )
     try:
@@ -361,7 +370,9 @@ def _wait_for(
 def _pdf_worker(link: str, max_pages: int, sender: Connection) -> None:
     """In the worker process: count the pages, then load the text.
 
-    Sends None when ready, then None on success or (kind, message) on failure.
+    Sends None when ready, ("page", n) as each page is read (a long agenda pack,
+    or one read by OCR, takes a while but goes on), then None on success or
+    (kind, message) on failure.
     """
     sender.send(None)
     logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -373,7 +384,7 @@ def _pdf_worker(link: str, max_pages: int, sender: Connection) -> None:
             raise UnreadableDocument(
                 f"{path.name}: the PDF has too many pages ({pages}; the limit is {max_pages})"
             )
-        load_file(path)
+        load_file(path, on_page=lambda n: sender.send(("page", n)))
     except UnsupportedFormat as error:
         sender.send(("unsupported", str(error)))
     except QuorumError as error:

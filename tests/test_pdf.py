@@ -157,15 +157,22 @@ def test_a_drafted_sentence_citing_ocr_text_keeps_its_figures_exact(pack: Search
     assert not wrong.kept and wrong.method == "removed: states what no passage says"
 
 
-def test_without_ocr_a_scan_is_refused_naming_its_pages_and_the_index_is_unchanged(
-    tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(ocr, "available", lambda: False)
+@pytest.fixture
+def small_pack(tmp_path: Path, embedder) -> tuple[Path, Settings]:
+    """A folder holding a three-page agenda pack, ingested: (the folder, its settings)."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     make.agenda_pack(corpus / "pack.pdf", pages=3)
     settings = Settings(home=tmp_path / "home", corpus=corpus)
     ingest([corpus], settings, embedder=embedder)
+    return corpus, settings
+
+
+def test_without_ocr_a_scan_is_refused_naming_its_pages_and_the_index_is_unchanged(
+    small_pack: tuple[Path, Settings], embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    corpus, settings = small_pack
     make.scanned_page(corpus / "scan.pdf")
     report = ingest([corpus], settings, embedder=embedder)
     assert report.unchanged == ["pack.pdf"] and not report.added
@@ -202,13 +209,9 @@ def test_without_ocr_the_scanned_pages_of_a_mixed_pdf_are_named_in_a_warning(
     ],
 )
 def test_a_locked_or_damaged_pdf_gives_one_line_and_leaves_the_index_unchanged(
-    tmp_path: Path, embedder, build, reason: str
+    small_pack: tuple[Path, Settings], embedder, build, reason: str
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    make.agenda_pack(corpus / "pack.pdf", pages=3)
-    settings = Settings(home=tmp_path / "home", corpus=corpus)
-    ingest([corpus], settings, embedder=embedder)
+    corpus, settings = small_pack
     build(corpus / "bad.pdf")
     report = ingest([corpus], settings, embedder=embedder)
     assert report.failed == [(str(corpus / "bad.pdf"), f"bad.pdf: {reason}")]
@@ -265,12 +268,8 @@ def test_only_ingested_pdfs_are_served(pack: Searcher, tmp_path: Path) -> None:
         assert status("/page.png?doc=nothing.pdf&page=1")[0] == 404
 
 
-def test_a_changed_file_is_not_served_until_it_is_ingested_again(tmp_path: Path, embedder) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    make.agenda_pack(corpus / "pack.pdf", pages=3)
-    settings = Settings(home=tmp_path / "home", corpus=corpus)
-    ingest([corpus], settings, embedder=embedder)
+def test_a_changed_file_is_not_served_until_it_is_ingested_again(small_pack: tuple[Path, Settings], embedder) -> None:
+    corpus, settings = small_pack
     searcher = Searcher(settings, embedder=embedder)
     assert searcher.store.original_file("pack.pdf") == (corpus / "pack.pdf").resolve()
     make.agenda_pack(corpus / "pack.pdf", pages=4)

@@ -367,11 +367,17 @@ def test_a_pdf_that_takes_longer_than_the_time_limit_is_rejected(tmp_path: Path)
     # Reading 300 pages takes a good fraction of a second; the limit is a hundredth.
     path = uploaded(tmp_path, many_page_pdf_bytes(300))
     message = rejection(path, "slow.pdf", UploadLimits(pdf_seconds=0.01))
-    assert "took longer than 0.01 s to read; it may be damaged or too complex" in message
+    assert "a page of the PDF took longer than 0.01 s to read; it may be damaged or too complex" in message
 
 
 def test_a_many_page_pdf_within_the_limits_is_accepted(tmp_path: Path) -> None:
     assert check_upload(uploaded(tmp_path, many_page_pdf_bytes(20)), "twenty.pdf") == "twenty.pdf"
+
+
+def test_a_long_pdf_is_given_time_page_by_page_not_as_a_whole(tmp_path: Path) -> None:
+    # 300 pages take far longer than a second in all; each page has a second.
+    path = uploaded(tmp_path, many_page_pdf_bytes(300))
+    assert check_upload(path, "pack.pdf", UploadLimits(pdf_seconds=1.0)) == "pack.pdf"
 
 
 def test_a_pdf_without_a_text_layer_is_rejected_by_the_loader(tmp_path: Path) -> None:
