@@ -82,7 +82,7 @@ class Progress:
     done: int
     total: int
     name: str
-    status: str  # "added" | "updated" | "unchanged" | "failed" | "removed" | "indexing"
+    status: str  # "added" | "updated" | "unchanged" | "failed" | "removed" | "indexing" | "reading page N"
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -148,9 +148,12 @@ class Prepared:
     warning: str = ""  # what could not be read, when the rest could
 
 
-def prepare(source: SourceFile, settings: Settings, embedder: Embedder, version: str = "") -> Prepared:
-    """Load, clean and split one file; chunk ids carry the document ``version``."""
-    loaded = load_file(source.path)
+def prepare(
+    source: SourceFile, settings: Settings, embedder: Embedder, version: str = "",
+    on_page: Callable[[int], None] | None = None,
+) -> Prepared:
+    """Load, clean and split one file; chunk ids carry the document ``version``; ``on_page``: see ``load_file``."""
+    loaded = load_file(source.path, on_page)
     spans: list[PageSpan] = []
     if loaded.pages:
         text, spans = clean_pages(loaded.pages)
@@ -253,7 +256,13 @@ def ingest(
             stored = store.documents()
             group: list[DocumentWrite] = []
             for done, source in enumerate(sources, start=1):
-                status, write = _prepare_one(source, settings, store, stored, report, embedder)
+
+                def reading(page: int, done: int = done, source: SourceFile = source) -> None:
+                    renew()  # a long PDF read by OCR must not let the server lease lapse
+                    if on_progress:
+                        on_progress(Progress(done - 1, len(sources), source.doc_id, f"reading page {page}"))
+
+                status, write = _prepare_one(source, settings, store, stored, report, embedder, reading)
                 if write is not None:
                     group.append(write)
                 if sum(len(w.chunks) for w in group) >= settings.write_batch_chunks:
@@ -361,6 +370,7 @@ def _prepare_one(
     stored: dict,
     report: IngestReport,
     embedder: Embedder | None,
+    on_page: Callable[[int], None] | None = None,
 ) -> tuple[str, DocumentWrite | None]:
     """Read, split and embed one file: its status, and what to write unless it is unchanged or failed."""
     try:
@@ -370,7 +380,7 @@ def _prepare_one(
             report.unchanged.append(source.doc_id)
             return "unchanged", None
         embedder = embedder or get_embedder(settings.embedding_model)
-        doc = prepare(source, settings, embedder, version_of(doc_hash))
+        doc = prepare(source, settings, embedder, version_of(doc_hash), on_page)
         doc_id = doc.info.doc_id
         # Only a document already stored has vectors to reuse; asking for a new one's costs two empty reads.
         known_chunks = store.reusable_embeddings(doc_id, "chunks") if previous else {}

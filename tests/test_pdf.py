@@ -74,6 +74,16 @@ def test_a_citation_says_the_page_in_json_and_text(pack: Searcher) -> None:
     assert f"p. {cited['page']}" in place(answer.citations[0].passage)
 
 
+def test_ingest_reports_progress_page_by_page(tmp_path: Path, embedder) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make.agenda_pack(corpus / "pack.pdf", pages=4)
+    steps = []
+    ingest([corpus], Settings(home=tmp_path / "home", corpus=corpus), embedder=embedder, on_progress=steps.append)
+    reading = [s.status for s in steps if s.name == "pack.pdf"]
+    assert reading == ["reading page 1", "reading page 2", "reading page 3", "reading page 4", "added"]
+
+
 def test_running_header_footer_and_page_numbers_are_removed(tmp_path: Path) -> None:
     text = load_file(make.agenda_pack(tmp_path / "pack.pdf", pages=6)).text
     assert "Page 3 of 6" not in text
