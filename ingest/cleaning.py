@@ -99,15 +99,8 @@ def clean_pages(pages: Sequence[Page]) -> tuple[str, list[PageSpan]]:
     for group in _join_pieces(pieces):
         if out:
             cursor += 2  # the blank line between blocks
-        text = ""
-        for separator, piece in group:
-            if separator == _UNHYPHENATE:
-                text = text[:-1]
-                spans[-1] = replace(spans[-1], end=spans[-1].end - 1)
-            else:
-                text += separator
-            spans.append(PageSpan(cursor + len(text), cursor + len(text) + len(piece.text), piece.page))
-            text += piece.text
+        text, placed = _joined(group)
+        spans.extend(PageSpan(cursor + start, cursor + end, page) for start, end, page in placed)
         out.append(text)
         cursor += len(text)
     return "\n\n".join(out), spans
@@ -220,14 +213,23 @@ def drop_boilerplate(lines: list[str]) -> list[str]:
 def repair_page_breaks(blocks: list[str]) -> list[str]:
     """Join a paragraph that a page break split in two (a footnote may sit between)."""
     pieces = [_Piece(b, n, "footnote" if _is_footnote(b) else "text") for n, b in enumerate(blocks)]
-    joined = []
-    for group in _join_pieces(pieces):
-        text = ""
-        for separator, piece in group:
-            text = text[:-1] if separator == _UNHYPHENATE else text + separator
-            text += piece.text
-        joined.append(text)
-    return joined
+    return [_joined(group)[0] for group in _join_pieces(pieces)]
+
+
+def _joined(group: list[tuple[str, _Piece]]) -> tuple[str, list[tuple[int, int, int]]]:
+    """A block's text from its pieces, and where each piece sits in it: (start, end, page)."""
+    text = ""
+    placed: list[tuple[int, int, int]] = []
+    for separator, piece in group:
+        if separator == _UNHYPHENATE:
+            text = text[:-1]
+            start, end, page = placed[-1]
+            placed[-1] = (start, end - 1, page)
+        else:
+            text += separator
+        placed.append((len(text), len(text) + len(piece.text), piece.page))
+        text += piece.text
+    return text, placed
 
 
 def _is_footnote(block: str) -> bool:

@@ -394,11 +394,6 @@ def _tidy_paragraphs(paragraphs: list[str]) -> str:
 # PDF: read page by page in ingest/pdf.py
 
 
-def _load_pdf(path: Path, data: bytes) -> tuple[str, str]:
-    read = read_pdf(path, data)
-    return _pdf_text(read.pages), read.title
-
-
 def _pdf_text(pages: Iterable[Page]) -> str:
     return "\n\n".join(block.text for page in pages for block in page.blocks)
 
@@ -515,7 +510,6 @@ _LOADERS: dict[str, Callable[[Path, bytes], tuple[str, str]]] = {
     "txt": _load_text,
     "md": _load_text,
     "html": _load_html,
-    "pdf": _load_pdf,
     "docx": _load_docx,
 }
 
@@ -523,6 +517,5 @@ _NO_TEXT_REASON: dict[str, str] = {
     "txt": "the file is empty",
     "md": "the file is empty",
     "html": "the web page contains no readable text",
-    "pdf": "the PDF has no text layer (scanned image?)",
     "docx": "the Word document contains no text",
 }

@@ -16,6 +16,7 @@ pending record, so ``recover()`` after a crash finds and removes it.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -183,6 +184,13 @@ def _original_metadata(original: Path | None) -> dict[str, str]:
 
 
 def _file_digest(path: Path) -> str:
+    """The file's sha256; read again only when its size or modification time changes."""
+    stat = path.stat()
+    return _digest_of(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _digest_of(path: str, _size: int, _mtime_ns: int) -> str:
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 

@@ -73,7 +73,16 @@ def passage_boxes(path: Path, page_number: int, passage: str) -> list[Box]:
 
 
 def page_words(path: Path, page_number: int) -> tuple[list[dict], float]:
-    """The page's words, tables' cells included, and its width; a scan's as OCR reads them."""
+    """The page's words, tables' cells included, and its width; a scan's as OCR reads them.
+
+    Kept per page while the file is unchanged: every passage cited on a scanned page would OCR it again.
+    """
+    return _page_words(str(path), path.stat().st_mtime_ns, page_number)
+
+
+@functools.lru_cache(maxsize=32)
+def _page_words(source: str, _stamp: int, page_number: int) -> tuple[list[dict], float]:
+    path = Path(source)
     with pdfplumber.open(path) as document:
         page = document.pages[page_number - 1]
         words = page.extract_words()
