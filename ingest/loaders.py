@@ -9,11 +9,13 @@ step. A bad file is always reported as ``UnsupportedFormat`` or
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import logging
 import re
 import unicodedata
 import zipfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +83,7 @@ def load_file(path: Path, on_page: Callable[[int], None] | None = None) -> Loade
     if not data.strip():
         raise UnreadableDocument(f"{path.name}: the file is empty")
     if fmt == "pdf":
-        read = read_pdf(path, data, on_page)
+        read = _ALREADY_READ.get(_digest(data)) or read_pdf(path, data, on_page)
         text = _pdf_text(read.pages)
         if not text.strip():
             raise UnreadableDocument(_no_pdf_text_reason(path, read))
@@ -90,6 +92,25 @@ def load_file(path: Path, on_page: Callable[[int], None] | None = None) -> Loade
     if not text.strip():
         raise UnreadableDocument(f"{path.name}: {_NO_TEXT_REASON[fmt]}")
     return LoadedFile(path=path, text=text, format=fmt, title=title)
+
+
+# PDFs read moments ago, by the sha256 of their bytes: an upload is read in full to check it (OCR
+# included, minutes for a scanned agenda pack) and is then ingested; the second read is this one.
+_ALREADY_READ: OrderedDict[str, PdfText] = OrderedDict()
+_KEEP_READS = 4
+
+
+def remember_pdf_read(data: bytes, read: PdfText) -> None:
+    """Keep what reading these PDF bytes gave, so that ``load_file`` need not read them again."""
+    digest = _digest(data)
+    _ALREADY_READ[digest] = read
+    _ALREADY_READ.move_to_end(digest)
+    while len(_ALREADY_READ) > _KEEP_READS:
+        _ALREADY_READ.popitem(last=False)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _unsupported_message(path: Path) -> str:

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from ingest.loaders import SUPPORTED_SUFFIXES, _looks_like_text, load_file
-from ingest.pdf import open_pdf
+from ingest.loaders import SUPPORTED_SUFFIXES, _looks_like_text, load_file, remember_pdf_read
+from ingest.pdf import PdfText, open_pdf
 from retrieval.errors import QuorumError, UnreadableDocument, UnsupportedFormat
 
 _MB = 1024 * 1024
@@ -348,14 +348,17 @@ def _read_pdf_in_worker(link: Path, limits: UploadLimits) -> None:
         if worker.is_alive():
             worker.kill()
         worker.join()
-    if outcome is not None:
-        kind, message = outcome
-        raise (UnsupportedFormat if kind == "unsupported" else UnreadableDocument)(message)
+    kind, detail = outcome or ("read", None)
+    if kind == "read":
+        if isinstance(detail, PdfText):
+            remember_pdf_read(link.read_bytes(), detail)  # the ingest that follows need not read it again
+        return
+    raise (UnsupportedFormat if kind == "unsupported" else UnreadableDocument)(str(detail))
 
 
 def _wait_for(
     receiver: Connection, seconds: float, name: str, limits: UploadLimits
-) -> tuple[str, str] | None:
+) -> tuple[str, object] | None:
     if not receiver.poll(seconds):
         raise UnreadableDocument(
             f"{name}: a page of the PDF took longer than {limits.pdf_seconds:g} s to read; "
@@ -371,7 +374,7 @@ def _pdf_worker(link: str, max_pages: int, sender: Connection) -> None:
     """In the worker process: count the pages, then load the text.
 
     Sends None when ready, ("page", n) as each page is read (a long agenda pack,
-    or one read by OCR, takes a while but goes on), then None on success or
+    or one read by OCR, takes a while but goes on), then ("read", the pages) on success or
     (kind, message) on failure.
     """
     sender.send(None)
@@ -384,7 +387,7 @@ def _pdf_worker(link: str, max_pages: int, sender: Connection) -> None:
             raise UnreadableDocument(
                 f"{path.name}: the PDF has too many pages ({pages}; the limit is {max_pages})"
             )
-        load_file(path, on_page=lambda n: sender.send(("page", n)))
+        loaded = load_file(path, on_page=lambda n: sender.send(("page", n)))
     except UnsupportedFormat as error:
         sender.send(("unsupported", str(error)))
     except QuorumError as error:
@@ -392,6 +395,6 @@ def _pdf_worker(link: str, max_pages: int, sender: Connection) -> None:
     except Exception:  # pypdf raises many unrelated types on bad input
         sender.send(("unreadable", f"{path.name}: the PDF is damaged or incomplete"))
     else:
-        sender.send(None)
+        sender.send(("read", PdfText(list(loaded.pages), loaded.title, list(loaded.unread_pages))))
     finally:
         sender.close()

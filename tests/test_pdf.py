@@ -14,6 +14,7 @@ from PIL import Image
 import tests.pdf_factory as make
 from ingest import ocr
 from ingest.cleaning import clean_pages
+from ingest.library import UploadMetadata, add_upload
 from ingest.loaders import load_file
 from ingest.pipeline import ingest
 from retrieval.answer import answer_question
@@ -82,6 +83,15 @@ def test_ingest_reports_progress_page_by_page(tmp_path: Path, embedder) -> None:
     ingest([corpus], Settings(home=tmp_path / "home", corpus=corpus), embedder=embedder, on_progress=steps.append)
     reading = [s.status for s in steps if s.name == "pack.pdf"]
     assert reading == ["reading page 1", "reading page 2", "reading page 3", "reading page 4", "added"]
+
+
+def test_an_uploaded_pdf_is_read_once_not_again_by_the_ingest_that_follows(tmp_path: Path, embedder) -> None:
+    settings = Settings(home=tmp_path / "home", corpus=tmp_path / "home" / "uploads")
+    kept = add_upload(settings, make.agenda_pack(tmp_path / "upload.bin", pages=3), "pack.pdf", UploadMetadata(), set())
+    steps = []
+    report = ingest([kept.parent], settings, embedder=embedder, on_progress=steps.append)
+    assert [s.status for s in steps if s.name == "pack.pdf"] == ["added"]  # no page read a second time
+    assert report.added == ["pack.pdf"]
 
 
 def test_running_header_footer_and_page_numbers_are_removed(tmp_path: Path) -> None:
