@@ -253,7 +253,7 @@ class SystemResult:
             if value is None:  # an extra that does not apply here (the required keys are never None)
                 continue
             key = "known_hit@5" if item.name == "known_hit_at_5" else item.name
-            data[key] = _rounded(value)
+            data[key] = rounded(value)
         return data
 
 
@@ -297,12 +297,12 @@ class LLMResult:
     load_average: tuple[float, float]
 
     def to_json(self) -> dict[str, Any]:
-        return {item.name: _rounded(getattr(self, item.name)) for item in fields(self)}
+        return {item.name: rounded(getattr(self, item.name)) for item in fields(self)}
 
 
-def _rounded(value: Any) -> Any:
+def rounded(value: Any) -> Any:
     if isinstance(value, tuple):
-        return [_rounded(v) for v in value]
+        return [rounded(v) for v in value]
     if isinstance(value, float):
         return round(value, 4 if abs(value) < 10 else 1)
     return value
@@ -383,7 +383,7 @@ def run_bench(plan: Plan, on_step: Callable[[str], None] = lambda _: None) -> It
     from evals.synthetic import write_corpus
 
     sample = query_sample(plan.shipped, plan.seed, plan.quick)
-    with _workdir(plan.workdir) as work:
+    with work_folder(plan.workdir) as work:
         for size in plan.sizes:
             on_step(f"{size:,} chunks: writing the corpus")
             folder = work / f"corpus-{size}"
@@ -402,7 +402,7 @@ def run_bench(plan: Plan, on_step: Callable[[str], None] = lambda _: None) -> It
 def run_llm(plan: Plan, on_step: Callable[[str], None] = lambda _: None) -> LLMResult:
     """Time the model's answers against extractive ones on the shipped corpus, in a child process."""
     questions = llm_questions(plan.shipped, plan.llm_questions)
-    with _workdir(plan.workdir) as work:
+    with work_folder(plan.workdir) as work:
         where = work / f"llm-{plan.llm}"
         shutil.rmtree(where, ignore_errors=True)
         spec = Spec(system="llm", folder=str(plan.shipped), home=str(where / "home"), chroma_url=None,
@@ -414,7 +414,7 @@ def run_llm(plan: Plan, on_step: Callable[[str], None] = lambda _: None) -> LLMR
 
 
 @contextmanager
-def _workdir(given: Path | None) -> Iterator[Path]:
+def work_folder(given: Path | None) -> Iterator[Path]:
     if given is not None:
         given.mkdir(parents=True, exist_ok=True)
         yield given
@@ -649,7 +649,7 @@ def _sample_order(items: Sequence[Any]) -> list[Any]:
     return random.Random(0).sample(list(items), len(items))
 
 
-def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
+def timed(run: Callable[[], Any]) -> tuple[float, Any]:
     began = time.perf_counter()
     value = run()
     return time.perf_counter() - began, value
@@ -702,7 +702,7 @@ def measure_quorum(spec: Spec) -> Measurement:
     before = _embed_raw(encode, sample[::2])
     clocked = _Clocked(embedder)
     _step(f"ingesting {len(sources):,} files")
-    ingest_s, report = _timed(lambda: ingest([folder], settings, embedder=clocked,  # type: ignore[arg-type]
+    ingest_s, report = timed(lambda: ingest([folder], settings, embedder=clocked,  # type: ignore[arg-type]
                                              on_progress=_every_tenth("ingested")))
     embedding_s, counting_s = clocked.embed_s, clocked.count_s
     if report.failed:
@@ -710,7 +710,7 @@ def measure_quorum(spec: Spec) -> Measurement:
     _step("raw embedding, second half")
     after = _embed_raw(encode, sample[1::2])  # before and after: the machine's load drifts
     _step("re-ingesting the unchanged files")
-    reingest_s, again = _timed(lambda: ingest([folder], settings, embedder=clocked))  # type: ignore[arg-type]
+    reingest_s, again = timed(lambda: ingest([folder], settings, embedder=clocked))  # type: ignore[arg-type]
     if again.changed or again.chunks_embedded:
         raise BenchFailed(f"re-ingesting the unchanged corpus did work: {again.summary()}")
 
@@ -723,13 +723,13 @@ def measure_quorum(spec: Spec) -> Measurement:
             answer_question(question, searcher)
         retrieval_ms, hits = [], 0
         for known in spec.queries.known:
-            seconds, found = _timed(lambda: searcher.retrieve(known.question, K))
+            seconds, found = timed(lambda: searcher.retrieve(known.question, K))
             retrieval_ms.append(seconds * 1000)
             hits += any(is_relevant(p.text, q) for p in found.passages[:K] for q in known.quotes)
         for question in spec.queries.synthetic:
-            seconds, _ = _timed(lambda: searcher.retrieve(question, K))
+            seconds, _ = timed(lambda: searcher.retrieve(question, K))
             retrieval_ms.append(seconds * 1000)
-        answer_ms = [_timed(lambda: answer_question(q, searcher))[0] * 1000 for q in spec.queries.answers]
+        answer_ms = [timed(lambda: answer_question(q, searcher))[0] * 1000 for q in spec.queries.answers]
 
     return Measurement(
         chunks=report.chunks_embedded,
@@ -757,8 +757,8 @@ def _embed_raw(encode: Callable[[list[str]], Any], chunks: Sequence[tuple[str, l
     sentence_texts = [sentence for _, sentences in chunks for sentence in sentences]
     if not chunk_texts:
         return RawEmbedding(0, 0.0, 0.0)
-    chunk_s, _ = _timed(lambda: encode(chunk_texts))
-    sentence_s, _ = _timed(lambda: encode(sentence_texts) if sentence_texts else None)
+    chunk_s, _ = timed(lambda: encode(chunk_texts))
+    sentence_s, _ = timed(lambda: encode(sentence_texts) if sentence_texts else None)
     return RawEmbedding(len(chunk_texts), chunk_s + sentence_s, chunk_s)
 
 
@@ -809,7 +809,7 @@ def measure_llm(spec: Spec) -> LLMResult:
     searcher = Searcher(settings, embedder=embedder)
     rss_before = _peak_rss_mb(key="VmRSS")
     _step("loading the model that writes answers")
-    load_s, writer = _timed(lambda: get_writer(settings))
+    load_s, writer = timed(lambda: get_writer(settings))
     questions = spec.queries.answers
     first_ms: list[float] = []
     model_first_ms: list[float] = []
@@ -822,7 +822,7 @@ def measure_llm(spec: Spec) -> LLMResult:
         ask(questions[0], searcher)
         for n, question in enumerate(questions, start=1):
             _step(f"question {n}/{len(questions)}, extractive then written")
-            extractive_ms.append(_timed(lambda: answer_question(question, searcher))[0] * 1000)
+            extractive_ms.append(timed(lambda: answer_question(question, searcher))[0] * 1000)
             stamps: list[float] = []
             began = time.perf_counter()
             answer = ask(question, searcher, on_token=lambda _: stamps.append(time.perf_counter()))
@@ -933,7 +933,7 @@ def measure_baseline(spec: Spec) -> Measurement:
         return VectorStoreIndex.from_documents(llama_documents(sources), storage_context=storage, embed_model=embed_model)
 
     _step(f"from_documents over {len(sources):,} files")
-    ingest_s, index = _timed(build)
+    ingest_s, index = timed(build)
     _step("raw embedding, second half")
     after = _embed_raw(encode, sample[1::2])
     chunks = collection.count()
@@ -945,14 +945,14 @@ def measure_baseline(spec: Spec) -> Measurement:
             retriever.retrieve(known.question)
         retrieval_ms, hits = [], 0
         for known in spec.queries.known:
-            seconds, found = _timed(lambda: retriever.retrieve(known.question))
+            seconds, found = timed(lambda: retriever.retrieve(known.question))
             retrieval_ms.append(seconds * 1000)
             hits += any(is_relevant(hit.node.get_content(), q) for hit in found[:K] for q in known.quotes)
         for question in spec.queries.synthetic:
-            seconds, _ = _timed(lambda: retriever.retrieve(question))
+            seconds, _ = timed(lambda: retriever.retrieve(question))
             retrieval_ms.append(seconds * 1000)
     _step("from_documents again over the unchanged files")
-    reingest_s, _ = _timed(build)  # llama-index re-embeds and re-adds every chunk
+    reingest_s, _ = timed(build)  # llama-index re-embeds and re-adds every chunk
 
     return Measurement(
         chunks=chunks,
@@ -1185,7 +1185,7 @@ def bench_command(
     errors = Console(stderr=True)
     console = Console() if sys.stdout.isatty() else Console(width=180)
     results: list[BenchResult] = []
-    timed: LLMResult | None = None
+    llm_result: LLMResult | None = None
     try:
         plan = plan_of([*(chunks or []), *(modes or []), *(more or [])], server=server, quick=quick, seed=seed,
                        embed_sample=embed_sample, workdir=workdir, llm=load_settings(llm=llm).llm,
@@ -1213,9 +1213,9 @@ def bench_command(
             write_results(path, plan, commit, started.isoformat(timespec="seconds"), results, complete=False)
             emit(result.to_json())
         if plan.llm != "none":
-            timed = run_llm(plan, step)
-            emit(timed.to_json())
-        write_results(path, plan, commit, started.isoformat(timespec="seconds"), results, complete=True, llm=timed)
+            llm_result = run_llm(plan, step)
+            emit(llm_result.to_json())
+        write_results(path, plan, commit, started.isoformat(timespec="seconds"), results, complete=True, llm=llm_result)
         step(f"done; written to {path}")
     except QuorumError as error:
         errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
@@ -1223,8 +1223,8 @@ def bench_command(
     if not as_json:
         if results:
             print_results(results, console)
-        if timed:
-            print_llm(timed, console)
+        if llm_result:
+            print_llm(llm_result, console)
 
 
 def main() -> None:

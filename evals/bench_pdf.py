@@ -26,7 +26,7 @@ from typing import Annotated, Any
 
 import typer
 
-from evals.bench import _rounded, _timed, _workdir
+from evals.bench import rounded, timed, work_folder
 from evals.metrics import percentile
 from ingest.loaders import load_file
 from ingest.ocr import DPI as OCR_DPI  # raw OCR reads the pixels the loader reads
@@ -58,9 +58,9 @@ class Timing:
         return self.pages / self.seconds if self.seconds else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"pack": self.pack, "what": self.what, "pages": self.pages, "median_s": _rounded(self.seconds),
-                "pages_per_s": _rounded(self.pages_per_s), "ratio": _rounded(self.ratio),
-                "runs_s": _rounded(self.runs), "note": self.note}
+        return {"pack": self.pack, "what": self.what, "pages": self.pages, "median_s": rounded(self.seconds),
+                "pages_per_s": rounded(self.pages_per_s), "ratio": rounded(self.ratio),
+                "runs_s": rounded(self.runs), "note": self.note}
 
 
 def raw_text(path: Path) -> None:
@@ -97,16 +97,16 @@ def tesseract_version() -> str | None:
 def measure(pack: str, what: str, pages: int, run: Callable[[], None]) -> Timing:
     """``REPEATS`` timed runs; a loader that refuses the file is reported, not raised."""
     try:
-        runs = tuple(_timed(run)[0] for _ in range(REPEATS))
+        runs = tuple(timed(run)[0] for _ in range(REPEATS))
     except QuorumError as error:
         return Timing(pack, what, pages, note=f"load_file refused it: {error}")
     return Timing(pack, what, pages, runs)
 
 
-def with_ratio(raw: Timing, timed: Timing) -> Timing:
-    if raw.pages_per_s and timed.pages_per_s:
-        return replace(timed, ratio=timed.pages_per_s / raw.pages_per_s)
-    return timed
+def with_ratio(raw: Timing, loaded: Timing) -> Timing:
+    if raw.pages_per_s and loaded.pages_per_s:
+        return replace(loaded, ratio=loaded.pages_per_s / raw.pages_per_s)
+    return loaded
 
 
 def run_bench(pages: int, scanned: int, work: Path, step: Callable[[str], None]) -> list[Timing]:
@@ -147,7 +147,7 @@ def write_results(path: Path, commit: str, started: str, pages: int, scanned: in
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"commit": commit, "date": started, "pages": pages, "scanned": scanned, "repeats": REPEATS,
             "table_every": TABLE_EVERY, "ocr_dpi": OCR_DPI, "tesseract": tesseract_version(),
-            "cpus": os.cpu_count(), "load_average": _rounded(load_average),
+            "cpus": os.cpu_count(), "load_average": rounded(load_average),
             "results": [t.to_json() for t in timings]}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -169,7 +169,7 @@ def bench_pdf_command(
     path = (out or RESULTS_DIR) / f"bench-pdf-{started.date().isoformat()}-{commit}-{pages}p-{scanned}s.json"
     before = os.getloadavg()[0]
     try:
-        with _workdir(None) as work:
+        with work_folder(None) as work:
             timings = run_bench(pages, scanned, work, lambda what: errors.print(f"[dim]{what}[/dim]"))
         load_average = (before, os.getloadavg()[0])
         write_results(path, commit, started.isoformat(timespec="seconds"), pages, scanned, timings,

@@ -192,12 +192,13 @@ class Answer:
         }
 
 
-def long_date(iso: str) -> str:
-    """ "17 November 2023" for "2023-11-17"; "" when unknown."""
+def long_date(iso: str, *, abbreviated: bool = False) -> str:
+    """ "17 November 2023" (abbreviated: "17 Nov 2023") for "2023-11-17"; "" when unknown; the value
+    itself when it is not a full date."""
     if not iso:
         return ""
     try:
-        return date.fromisoformat(iso).strftime("%-d %B %Y")
+        return date.fromisoformat(iso).strftime("%-d %b %Y" if abbreviated else "%-d %B %Y")
     except ValueError:
         return iso
 

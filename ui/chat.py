@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
 
 from retrieval.errors import IndexMissing, InvalidFilter, InvalidQuestion, QuorumError, RateLimited
-from retrieval.models import Answer, Citation
+from retrieval.models import Answer, Citation, long_date
 from ui.highlight import escape, escape_markdown
 from ui.sources import passage_label, place
 
@@ -39,16 +38,8 @@ def cite_link(turn: int, citation: Citation) -> str:
 def citation_name(citation: Citation) -> str:
     """What a citation marker is called: its number, document, date and place."""
     chunk = citation.passage.chunk
-    day = short_date(chunk.doc.date)
+    day = long_date(chunk.doc.date, abbreviated=True)
     return f"source {citation.n}: " + ", ".join(p for p in (chunk.doc.title, day, place(citation.passage)) if p)
-
-
-def short_date(iso: str) -> str:
-    """ "17 Nov 2023" for "2023-11-17"; the value itself when it is not a full date."""
-    try:
-        return date.fromisoformat(iso).strftime("%-d %b %Y")
-    except ValueError:
-        return iso
 
 
 def announcement(outcome: Answer | str) -> str:
