@@ -13,6 +13,7 @@ import hashlib
 import io
 import logging
 import re
+import threading
 import unicodedata
 import zipfile
 from collections import OrderedDict
@@ -83,7 +84,7 @@ def load_file(path: Path, on_page: Callable[[int], None] | None = None) -> Loade
     if not data.strip():
         raise UnreadableDocument(f"{path.name}: the file is empty")
     if fmt == "pdf":
-        read = _ALREADY_READ.get(_digest(data)) or read_pdf(path, data, on_page)
+        read = _take_read(data) or read_pdf(path, data, on_page)
         text = _pdf_text(read.pages)
         if not text.strip():
             raise UnreadableDocument(_no_pdf_text_reason(path, read))
@@ -94,23 +95,26 @@ def load_file(path: Path, on_page: Callable[[int], None] | None = None) -> Loade
     return LoadedFile(path=path, text=text, format=fmt, title=title)
 
 
-# PDFs read moments ago, by the sha256 of their bytes: an upload is read in full to check it (OCR
-# included, minutes for a scanned agenda pack) and is then ingested; the second read is this one.
+# PDFs read moments ago, by the sha256 of their bytes, each kept until loaded once: an upload is read
+# in full to check it (OCR included, minutes for a scanned agenda pack) and is then ingested.
 _ALREADY_READ: OrderedDict[str, PdfText] = OrderedDict()
 _KEEP_READS = 4
+_READS_LOCK = threading.Lock()  # the upload handler and the ingest run on different threads
 
 
 def remember_pdf_read(data: bytes, read: PdfText) -> None:
     """Keep what reading these PDF bytes gave, so that ``load_file`` need not read them again."""
-    digest = _digest(data)
-    _ALREADY_READ[digest] = read
-    _ALREADY_READ.move_to_end(digest)
-    while len(_ALREADY_READ) > _KEEP_READS:
-        _ALREADY_READ.popitem(last=False)
+    with _READS_LOCK:
+        _ALREADY_READ[hashlib.sha256(data).hexdigest()] = read
+        while len(_ALREADY_READ) > _KEEP_READS:
+            _ALREADY_READ.popitem(last=False)
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _take_read(data: bytes) -> PdfText | None:
+    with _READS_LOCK:
+        if not _ALREADY_READ:  # the usual case: no hashing on a plain ingest
+            return None
+        return _ALREADY_READ.pop(hashlib.sha256(data).hexdigest(), None)
 
 
 def _unsupported_message(path: Path) -> str:

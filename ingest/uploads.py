@@ -348,12 +348,10 @@ def _read_pdf_in_worker(link: Path, limits: UploadLimits) -> None:
         if worker.is_alive():
             worker.kill()
         worker.join()
-    kind, detail = outcome or ("read", None)
-    if kind == "read":
-        if isinstance(detail, PdfText):
-            remember_pdf_read(link.read_bytes(), detail)  # the ingest that follows need not read it again
-        return
-    raise (UnsupportedFormat if kind == "unsupported" else UnreadableDocument)(str(detail))
+    kind, detail = outcome  # the worker's last word: ("read", its PdfText) or (kind, message)
+    if kind != "read":
+        raise (UnsupportedFormat if kind == "unsupported" else UnreadableDocument)(detail)
+    remember_pdf_read(link.read_bytes(), detail)  # the ingest that follows need not read it again
 
 
 def _wait_for(
