@@ -93,6 +93,12 @@ def test_a_malformed_filter_date_comes_back_as_a_one_line_error(client: Client) 
     assert "2023-13-45" in out["error"] and "\n" not in out["error"]
 
 
+def test_an_unknown_document_id_comes_back_as_an_error_not_an_abstention(client: Client) -> None:
+    out = client.predict("What is the budget?", [], doc_ids=["panel-report.md"], api_name="/ask")
+    assert "panel-report.md" in out["error"] and "panel-performance-report-2023-11-17.md" in out["error"]
+    assert "answer" not in out
+
+
 # -- what the page renders ---------------------------------------------------
 
 

@@ -104,3 +104,13 @@ def test_a_malformed_date_filter_is_refused_in_one_line(indexed_home) -> None:
     result = runner.invoke(app, ["ask", "Anything?", "--since", "17/11/2023", "--home", str(indexed_home)])
     assert result.exit_code == 1
     assert "17/11/2023" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "named"),
+    [("--doc", "pcc-letter-2023.txt", "pcc-letter-home-secretary-2023-12-18.txt"), ("--type", "Minutes", "minutes")],
+)
+def test_a_document_or_type_the_index_lacks_is_refused_naming_those_it_holds(indexed_home, option, value, named) -> None:
+    result = runner.invoke(app, ["ask", "Anything?", option, value, "--home", str(indexed_home)])
+    assert result.exit_code == 1
+    assert value in result.stderr and named in result.stderr and "Traceback" not in result.output

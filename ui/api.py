@@ -12,7 +12,7 @@ from retrieval.conversation import Turn, ask, condense
 from retrieval.errors import InvalidQuestion
 from retrieval.search import Searcher
 from ui.chat import message_text, public_message
-from ui.filters import make_filters
+from ui.filters import check_known, make_filters
 from ui.guard import Guard, log_question
 from ui.handlers import failed
 
@@ -54,6 +54,7 @@ def ask_endpoint(searcher: Searcher, guard: Guard) -> Callable[..., dict[str, An
             asked = [m for m in history or [] if isinstance(m, dict) and m.get("role") == "user"]
             guard.admit(client, question, len(asked))
             filters = make_filters(types, doc_ids, date_from, date_to)
+            check_known(filters, searcher.lexical.documents())
             answer = ask(question, searcher, turns_from_messages(asked, guard), filters=filters or None)
         except Exception as error:  # an API client gets a message, never a traceback or a path
             failed(error, client, began, "API question")

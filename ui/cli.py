@@ -94,14 +94,16 @@ def ask(
     """Answer one question, citing the passages it comes from."""
     from retrieval.conversation import ask as ask_question
     from retrieval.search import Searcher
-    from ui.filters import make_filters
+    from ui.filters import check_known, make_filters
     from ui.render import print_answer
 
     try:
         settings = _settings(home, chroma_url, llm=llm)
         filters = make_filters(doc_type, doc, since, until)
+        searcher = Searcher(settings)
+        check_known(filters, searcher.lexical.documents())
         stream = None if as_json else _draft_printer()
-        answer = ask_question(question, Searcher(settings), k=k, filters=filters or None, on_token=stream)
+        answer = ask_question(question, searcher, k=k, filters=filters or None, on_token=stream)
         if stream is not None and (answer.generated or answer.fell_back):
             errors.print()
     except QuorumError as error:

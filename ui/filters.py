@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from retrieval.errors import InvalidFilter
-from retrieval.models import Chunk
+from retrieval.models import Chunk, DocumentInfo
 from retrieval.store import Filters, StoredDocument
 from ui.highlight import escape_markdown
 
@@ -32,6 +32,27 @@ def make_filters(
     if since and until and since > until:
         raise InvalidFilter(f"the date range {since} to {until} is empty")
     return Filters(tuple(types or ()), tuple(doc_ids or ()), since, until)
+
+
+def check_known(filters: Filters, documents: Sequence[DocumentInfo]) -> None:
+    """Refuse document ids and types the index does not hold, naming those it does.
+
+    A misspelt id would otherwise filter everything out, and the question would
+    look unanswered rather than mistyped.
+    """
+    ids = sorted(d.doc_id for d in documents)
+    unknown = [d for d in filters.doc_ids if d not in set(ids)]
+    if unknown:
+        raise InvalidFilter(f"no document {_listed(unknown)} in the index; it holds {_listed(ids)}")
+    types = sorted({d.type for d in documents if d.type})
+    unknown = [t for t in filters.types if t not in set(types)]
+    if unknown:
+        raise InvalidFilter(f"no document of type {_listed(unknown)} in the index; its types are {_listed(types)}")
+
+
+def _listed(names: Sequence[str], most: int = 8) -> str:
+    shown = ", ".join(repr(n) for n in names[:most])
+    return f"{shown} and {len(names) - most} more" if len(names) > most else shown or "none"
 
 
 def describe(filters: Filters, documents: dict[str, StoredDocument]) -> str:
