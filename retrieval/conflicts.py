@@ -4,7 +4,7 @@ A question that asks for a value (a date, an amount, a count, a grade, or
 whether something went up or down) can be answered differently by two
 documents, or by two parts of one. Two sentences disagree when both answer the
 question well (each holds a good share of the question's terms, and scores
-not far below the best), they come from different passages, and the values of
+not far below the best or holds most of the question), they come from different passages, and the values of
 the asked kind they state have nothing in common: "conducted in July 2022"
 against "a revisit … between 3 and 8 July 2023", "vehicle crime has decreased"
 against "the small increase in vehicle crime". Nothing here knows a phrasing
@@ -34,7 +34,8 @@ _UP = re.compile(r"\b(?:increase[sd]?|increasing|rise|rises|rising|risen|rose|gr
 _DOWN = re.compile(r"\b(?:decrease[sd]?|decreasing|reduc(?:ed|tion|ing)|fall|falls|falling|fallen|fell|drop(?:ped|s)?|lower|down)\b", re.I)
 
 MIN_COVERAGE = 0.35  # each side must hold a good share of the question's weighted terms
-CLOSE_TO_BEST = 0.8  # and score not far below the best sentence
+CLOSE_TO_BEST = 0.8  # and score not far below the best sentence,
+SAME_SUBJECT = 0.6  # or hold this much of the question: "It would start in July", its subject named just before
 KINDS = ("date", "money", "figure", "grade", "direction")
 
 
@@ -142,7 +143,8 @@ def disagreement(
     ``scored`` holds (side, score, coverage) for the candidate sentences, any
     order. The first side is the best-scoring sentence that states a value; the
     second, of the sentences from other passages that score within
-    ``CLOSE_TO_BEST`` of it and state no value of the first, the one that holds
+    ``CLOSE_TO_BEST`` of it (or hold ``SAME_SUBJECT`` of the question, however
+    few their own words) and state no value of the first, the one that holds
     most of the question (the same subject, not merely a date nearby). A passage
     that states the first side's value in a sentence holding as much of the
     question does not contradict it: its other values are of something else
@@ -157,7 +159,8 @@ def disagreement(
     others = [
         (coverage, score, side) for side, score, coverage in eligible
         if side.passage != first.passage and (side.document != first.document or kind == "direction")
-        and score >= CLOSE_TO_BEST * best and not compatible(kind, first.values, side.values)
+        and (score >= CLOSE_TO_BEST * best or coverage >= SAME_SUBJECT)
+        and not compatible(kind, first.values, side.values)
     ]
     agreeing: dict[str, float] = {}  # passage -> the most of the question a sentence stating the first value holds
     for side, _, coverage in eligible:

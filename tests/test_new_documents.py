@@ -53,3 +53,33 @@ def test_a_table_row_answers_with_its_header(searcher: Searcher) -> None:
 def test_a_count_the_paper_does_not_give_is_not_answered(searcher: Searcher) -> None:
     answer = answer_question("How many officers are waiting for training?", searcher)
     assert answer.abstained
+
+
+@pytest.fixture(scope="module")
+def two_papers(tmp_path_factory: pytest.TempPathFactory, embedder) -> Searcher:
+    folder = tmp_path_factory.mktemp("two-papers")
+    (folder / "update.txt").write_text(
+        "Commissioner's update\n14 May 2025\n\n"
+        "1. The new cyber crime unit has been funded with £80,000 and will open in September 2025.\n\n"
+        "2. Recruitment of its six investigators is under way.\n",
+        encoding="utf-8",
+    )
+    (folder / "minutes.md").write_text(
+        "# Panel minutes, 2 June 2025\n\n## Item 3: Cyber crime\n\n"
+        "3.1 Members asked when the cyber crime unit would be up and running. "
+        "The Commissioner replied that it would open in November 2025.\n\n"
+        "3.2 The Panel thanked officers for the report.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(home=tmp_path_factory.mktemp("two-papers-home"), corpus=folder)
+    ingest([folder], settings, embedder=embedder)
+    return Searcher(settings, embedder=embedder)
+
+
+def test_two_papers_giving_different_dates_are_flagged_even_when_one_names_its_subject_a_sentence_earlier(
+    two_papers: Searcher,
+) -> None:
+    answer = answer_question("When is the cyber crime unit due to open?", two_papers)
+    assert "September 2025" in answer.text and "November 2025" in answer.text
+    assert answer.notice.startswith("The documents disagree")
+    assert {c.date for c in answer.conflicts} == {"2025-05-14", "2025-06-02"}
