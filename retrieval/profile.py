@@ -187,11 +187,25 @@ def measured_terms(question: str) -> list[str]:
     if counted := counted_things(question):  # "how many people used it": people; anyone counts as people
         return [] if counted[-1] in ANYONE else counted
     if asked := re.search(r"\bhow (?:much|many)\s+(.*)", question, re.I):
-        phrase = _words_until_verb(asked.group(1), 5)
+        phrase = [w for w in _words_until_verb(asked.group(1), 5) if w.lower() not in _SUM_WORDS]
     elif measured := _MEASURED.search(question):
-        # "the average Grade 1 response time": the measured thing may also follow the measure word
-        phrase = measured.group(1).split() + _words_until_verb(question[measured.end():], 4)
+        # "the average Grade 1 response time": the measured thing may also follow the measure word;
+        # "the planned number of mounted officers": it is what the number is "of", not how it is qualified.
+        before = [w for w in measured.group(1).split() if not _qualifies(w)]
+        after = question[measured.end():]
+        of = re.match(r"\s+of\s+(.*)", after, re.I)
+        phrase = before + _words_until_verb(of.group(1) if of else after, 4)
     return question_terms(" ".join(w for w in phrase if not re.search(r"\d", w)))
+
+
+# "How much money": words that say a sum is asked for, not what it is a sum of.
+_SUM_WORDS = frozenset("money cash amount sum".split())
+
+
+def _qualifies(word: str) -> bool:
+    """A word that qualifies a measure rather than naming what it measures ("planned", "total", "new")."""
+    lower = word.lower()
+    return lower in _ADJECTIVES or (lower.endswith("ed") and len(lower) > 4)
 
 
 def _words_until_verb(text: str, most: int) -> list[str]:

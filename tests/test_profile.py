@@ -13,6 +13,8 @@ TABLE = [
     ("How many mounted officers will there be in 2025/26?", "kind", "figure"),
     ("How many mounted officers will there be in 2025/26?", "counted", ("mount", "offic")),
     ("What is the victim satisfaction rate?", "measured", ("victim", "satisfact")),
+    ("What is the planned number of mounted officers?", "measured", ("mount", "offic")),
+    ("How much money is there for the rural team?", "measured", ()),
     ("When did HMICFRS carry out the revisit?", "kind", "date"),
     ("What grades did the force get?", "kind", "grade"),
     ("Why did complaints rise?", "why", True),
