@@ -35,7 +35,7 @@ from retrieval.store import Filters, Store, failure_cause
 # Keep figures such as 2023/24, 1,166 and 1.337m whole; single characters count too.
 TOKEN_PATTERN = r"(?u)\b\w+(?:[.,/]\w+)*\b"
 _STEMMER = Stemmer.Stemmer("english")
-_FORMAT = 1
+_FORMAT = 2  # 2: possessives lose their "s"
 
 log = logging.getLogger("quorum.lexical")
 
@@ -50,9 +50,14 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return _tokenize(texts)
 
 
+# "the Commissioner's proposals": the "s" of a possessive is no term ("the chief constable's salary"
+# would otherwise match every possessive in the index).
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b", re.I)
+
+
 def _tokenize(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(
-        texts,
+        [_POSSESSIVE.sub("", text) for text in texts],
         token_pattern=TOKEN_PATTERN,
         stopwords="en",
         stemmer=_STEMMER,
@@ -69,7 +74,7 @@ _STOPWORDS = frozenset(STOPWORDS_EN)
 def _tokenize_one(text: str) -> tuple[str, ...]:
     # What bm25s.tokenize does for one text (lower, split, drop stopwords, stem), without its ~0.1 ms
     # of setup a call: answering a question tokenises hundreds of sentences and words.
-    return tuple(_STEMMER.stemWords([t for t in _SPLIT(text.lower()) if t not in _STOPWORDS]))
+    return tuple(_STEMMER.stemWords([t for t in _SPLIT(_POSSESSIVE.sub("", text).lower()) if t not in _STOPWORDS]))
 
 
 # Words that shape a question but say nothing about its subject.

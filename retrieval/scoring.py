@@ -245,7 +245,9 @@ def choose(found: list[Candidate], settings: Settings, parts: int = 1) -> list[C
     """
     weights = settings.sentence_scoring
     usable = sorted((c for c in found if c.fits_kind and c.fits_period), key=lambda c: c.score(weights), reverse=True)
-    if not usable or usable[0].score(weights) < settings.abstain_below:
+    # A best sentence whose passage holds none of the question's words is only like it in meaning:
+    # on a small corpus, a question about anything at all finds one (the nearest of a few).
+    if not usable or usable[0].score(weights) < settings.abstain_below or usable[0].coverage == 0:
         return []
     best = usable[0].score(weights)
     chosen = [usable[0]]

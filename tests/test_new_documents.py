@@ -83,3 +83,19 @@ def test_two_papers_giving_different_dates_are_flagged_even_when_one_names_its_s
     assert "September 2025" in answer.text and "November 2025" in answer.text
     assert answer.notice.startswith("The documents disagree")
     assert {c.date for c in answer.conflicts} == {"2025-05-14", "2025-06-02"}
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [("What is the planned number of dog handlers?", "rises from 12 to 15"),
+     ("How much money will a Band D household pay in 2025/26?", "£264.60")],
+)
+def test_what_a_figure_measures_is_what_it_is_of_not_how_the_question_qualifies_it(
+    searcher: Searcher, question: str, quoted: str
+) -> None:
+    answer = answer_question(question, searcher)
+    assert not answer.abstained and quoted in answer.text
+
+
+def test_a_question_none_of_whose_words_the_papers_hold_is_not_answered(searcher: Searcher) -> None:
+    assert answer_question("What is the chief constable's salary?", searcher).abstained

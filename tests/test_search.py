@@ -111,3 +111,10 @@ def test_sentence_vectors_are_read_back_for_every_sentence_of_the_chunks_asked_f
     start, end, vector = stored[chunks[0].chunk_id][0]
     fresh = searcher.embedder.embed([chunks[0].text[start:end]])[0]
     assert float(np.dot(vector, fresh)) > 0.99
+
+
+def test_a_possessive_gives_no_term_of_its_own() -> None:
+    from retrieval.lexical import _tokenize, tokenize
+
+    assert tokenize(["the chief constable's salary"]) == [["chief", "constabl", "salari"]]
+    assert _tokenize(["The Commissioner’s proposals", "officers' pay"]) == [["commission", "propos"], ["offic", "pay"]]
