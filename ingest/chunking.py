@@ -24,7 +24,10 @@ from retrieval.sentences import sentence_spans
 
 TokenCounter = Callable[[str], int]
 
-_NUMBERED = re.compile(r"^(\d{1,3})\.\s+\S")
+# "47. The force ...", and the decimal numbering of minutes and reports: "5.1 Members asked ...", "3.2.1 The ...".
+_NUMBER = r"\d{1,3}(?:\.\d{1,2}){1,2}(?=\.?\s+[A-Z(“\"‘'])|\d{1,3}(?=\.\s+\S)"
+_NUMBERED = re.compile(rf"^({_NUMBER})\.?\s+\S")
+_NUMBERED_LINE = re.compile(rf"\n(?=(?:{_NUMBER})\.?\s+\S)")
 # "Kirsty Williams AM: ...", "Mr. Garnett Genuis (Sherwood Park, CPC): ...": a speaker's turn in a transcript.
 _TURN = re.compile(r"^([A-Z][^\n:]{0,150}?):[ \t]+\S")
 _PARENTHESES = re.compile(r"\([^()]*(?:\([^()]*\)[^()]*)*\)")
@@ -67,7 +70,7 @@ def _block_spans(text: str) -> list[tuple[int, int]]:
     for gap in [*re.finditer(r"\n[ \t]*\n\s*", text), None]:
         stop = gap.start() if gap else len(text)
         start = cursor
-        for line in re.finditer(r"\n(?=\d{1,3}\.\s+\S)", text[cursor:stop]):
+        for line in _NUMBERED_LINE.finditer(text[cursor:stop]):
             spans.append((start, cursor + line.start()))
             start = cursor + line.end()
         spans.append((start, stop))

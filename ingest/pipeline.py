@@ -38,7 +38,7 @@ from retrieval.sentences import chunk_sentences, content_hash
 from retrieval.settings import Settings
 from retrieval.store import DocumentWrite, Owner, Store, version_of
 
-PIPELINE_VERSION = "6"  # 6: PDFs read page by page (pages, tables, OCR); 5: transcript speakers
+PIPELINE_VERSION = "7"  # 7: decimal paragraph numbers (5.1); 6: PDFs read page by page (pages, tables, OCR); 5: transcript speakers
 
 log = logging.getLogger("quorum.ingest")
 

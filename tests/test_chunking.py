@@ -71,6 +71,17 @@ def test_a_long_paragraph_is_split_between_sentences_within_the_limit() -> None:
     assert text[spans[-1].start : spans[-1].end] == "6. Short paragraph."
 
 
+def test_decimal_numbered_paragraphs_keep_their_numbers_and_figures_opening_a_line_do_not() -> None:
+    text = (
+        "Item 5: Rural crime\n\n5.1 Members asked when the team would begin.\n5.2. The panel noted the plan.\n"
+        "2.8-acre sites are listed below.\n\n5.3 The Commissioner said 1.5 million had been set aside."
+    )
+    spans = split_structure(text, lambda t: len(t.split()), 40)
+    numbered = {s.paragraph: text[s.start : s.end] for s in spans if s.paragraph}
+    assert list(numbered) == ["5.1", "5.2", "5.3"]
+    assert numbered["5.2"] == "5.2. The panel noted the plan.\n2.8-acre sites are listed below."
+
+
 TRANSCRIPT = "\n\n".join(
     [
         "Committee meeting transcript",
