@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 
-from retrieval.periods import financial_year_of, names_quarter
+from retrieval.periods import financial_year_of, financial_years, names_quarter
 
 if TYPE_CHECKING:
     from retrieval.models import Citation
@@ -71,6 +71,8 @@ def meaning(phrase: str, written: date, passage: str = "") -> str | None:
     if unit == "month":
         return (written + relativedelta(months=step)).strftime("%B %Y")
     if unit == "year":
+        if financial_years(passage):
+            return None  # a passage that reckons in 2024/25s may mean either kind of year: say nothing
         return str(written.year + step)
     if unit == "financial year":
         start = financial_year_of(written) + step

@@ -36,6 +36,7 @@ def test_an_answer_says_how_current_its_evidence_is(searcher) -> None:
     [
         ("last month", "2023-11-17", "", "October 2023"),
         ("last year", "2017-03-02", "", "2016"),
+        ("previous year", "2025-02-04", "The precept for 2025/26 rises 5% on the previous year.", None),  # 2024 or 2024/25
         ("this quarter", "2023-11-17", "", "Quarter 3 of 2023/24 (October to December 2023)"),
         ("this quarter", "2023-11-17", "During Quarter 2 the team met", "Quarter 2 of 2023/24 (July to September 2023)"),
         ("next quarter", "2024-02-01", "", "Quarter 1 of 2024/25 (April to June 2024)"),
