@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from retrieval.answer import check_question
 from retrieval.profile import profile_question
-from retrieval.scoring import candidates
+from retrieval.scoring import candidates, unknown_names
 from retrieval.models import Passage, long_date
 from retrieval.search import Searcher
 from retrieval.store import Filters
@@ -37,9 +37,36 @@ class Entry:
         }
 
 
-def timeline(topic: str, searcher: Searcher, filters: Filters | None = None) -> list[Entry]:
-    """The best sentences about ``topic`` from each document, oldest document first."""
+@dataclass(frozen=True)
+class Timeline:
+    topic: str
+    entries: list[Entry]
+    missing: list[str]  # names and years in the topic that no document contains
+
+    def silence(self) -> str:
+        """What to say when there is no entry: the names no document holds, if that is why."""
+        if self.missing:
+            return f"No document mentions {', '.join(self.missing)}."
+        return f"The documents say nothing clear about “{self.topic}”."
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "topic": self.topic,
+            "entries": [e.to_json(n) for n, e in enumerate(self.entries, start=1)],
+            "notice": "" if self.entries else self.silence(),
+        }
+
+
+def timeline(topic: str, searcher: Searcher, filters: Filters | None = None) -> Timeline:
+    """The best sentences about ``topic`` from each document, oldest document first.
+
+    Silent, as an answer would be, when the topic names something no document
+    mentions or no sentence holds any of its words.
+    """
     topic = check_question(topic, searcher.settings.max_question_chars)
+    missing = unknown_names(topic, searcher)
+    if missing:
+        return Timeline(topic, [], missing)
     found = searcher.retrieve(topic, TIMELINE_PASSAGES, filters)
     scored = candidates(profile_question(topic), found.passages, found.query_vector, searcher)
     weights = searcher.settings.sentence_scoring
@@ -47,7 +74,7 @@ def timeline(topic: str, searcher: Searcher, filters: Filters | None = None) -> 
     by_document: dict[str, list[tuple[float, Entry]]] = {}
     for candidate in scored:
         score = candidate.score(weights)
-        if score < floor:
+        if score < floor or candidate.coverage == 0:
             continue
         passage = found.passages[candidate.passage_index]
         entry = Entry(passage.chunk.doc.date, candidate.text, passage)
@@ -57,4 +84,4 @@ def timeline(topic: str, searcher: Searcher, filters: Filters | None = None) -> 
         best = sorted(scored_entries, key=lambda item: item[0], reverse=True)[:PER_DOCUMENT]
         entries += sorted((e for _, e in best), key=lambda e: (e.passage.chunk.start, e.sentence))
     dated = sorted((e for e in entries if e.date), key=lambda e: (e.date, e.passage.chunk.doc.doc_id))
-    return dated + [e for e in entries if not e.date]
+    return Timeline(topic, dated + [e for e in entries if not e.date], [])

@@ -94,13 +94,26 @@ def test_values_from_the_same_document_or_shared_values_are_not_a_conflict() -> 
 
 
 def test_a_timeline_runs_from_the_2016_inspection_to_2025_in_date_order(searcher) -> None:
-    entries = timeline("victim service assessment and services to victims", searcher)
+    entries = timeline("victim service assessment and services to victims", searcher).entries
     dates = [e.date for e in entries if e.date]
     assert dates == sorted(dates)
     assert dates[0].startswith("2017") and dates[-1].startswith("2025")
     assert len({e.passage.chunk.doc.doc_id for e in entries}) >= 4
     for entry in entries:
         assert entry.sentence in entry.passage.text  # quoted exactly
+
+
+@pytest.mark.parametrize(
+    ("topic", "said"),
+    [("the capital of France", "No document mentions France."),
+     ("quantum chromodynamics", "The documents say nothing clear about “quantum chromodynamics”.")],
+)
+def test_a_timeline_of_something_the_documents_do_not_hold_says_so_and_lists_nothing(
+    searcher, topic: str, said: str
+) -> None:
+    found = timeline(topic, searcher)
+    assert found.entries == [] and found.silence() == said
+    assert found.to_json()["notice"] == said
 
 
 def test_the_timeline_command_prints_json(indexed_home: Path) -> None:

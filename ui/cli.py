@@ -204,14 +204,13 @@ def timeline(
     from ui.render import print_timeline
 
     try:
-        entries = build_timeline(topic, Searcher(_settings(home, chroma_url)))
+        found = build_timeline(topic, Searcher(_settings(home, chroma_url)))
     except QuorumError as error:
         raise _fail(error) from None
     if as_json:
-        payload = {"topic": topic, "entries": [e.to_json(n) for n, e in enumerate(entries, start=1)]}
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(found.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
-        print_timeline(topic, entries, console)
+        print_timeline(found, console)
 
 
 @app.command()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
 from retrieval.models import Answer, Passage
 from ui.sources import place
+
+if TYPE_CHECKING:
+    from retrieval.timeline import Timeline
 
 
 def source_line(n: int, passage: Passage) -> str:
@@ -61,15 +66,15 @@ def print_answer(answer: Answer, console: Console) -> None:
     console.print(Text(timing, style="dim"))
 
 
-def print_timeline(topic: str, entries: list, console: Console) -> None:
+def print_timeline(found: Timeline, console: Console) -> None:
     """Entries oldest first: date, document, and the quoted sentence."""
     from retrieval.models import long_date
 
-    if not entries:
-        console.print(Text(f"The documents say nothing clear about {topic}.", style="yellow"))
+    if not found.entries:
+        console.print(Text(found.silence(), style="yellow"))
         return
-    console.print(Text(f"Timeline: {topic}", style="bold"))
-    for n, entry in enumerate(entries, start=1):
+    console.print(Text(f"Timeline: {found.topic}", style="bold"))
+    for n, entry in enumerate(found.entries, start=1):
         header = Text(f"{long_date(entry.date) or 'undated'}  ", style="bold cyan")
         header.append(source_line(n, entry.passage), style="cyan")
         console.print(header)

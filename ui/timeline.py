@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from retrieval.models import long_date
-from retrieval.timeline import Entry
+from retrieval.timeline import Timeline
 from ui.highlight import escape, safe_url
 from ui.sources import place
 
 TIMELINE_EMPTY = "<p class='q-doc-empty'>Type a topic to see what each document says about it, in date order.</p>"
 
 
-def timeline_html(topic: str, entries: list[Entry]) -> str:
-    if not entries:
-        return f"<p>The documents say nothing clear about “{escape(topic)}”.</p>"
+def timeline_html(found: Timeline) -> str:
+    if not found.entries:
+        return f"<p>{escape(found.silence())}</p>"
     rows = []
-    for n, entry in enumerate(entries, start=1):
+    for n, entry in enumerate(found.entries, start=1):
         doc = entry.passage.chunk.doc
         where = " · ".join(escape(p) for p in (doc.title, doc.type, place(entry.passage)) if p)
         url = safe_url(doc.url)
@@ -24,4 +24,4 @@ def timeline_html(topic: str, entries: list[Entry]) -> str:
             f"<blockquote>{escape(entry.sentence)} <span class='q-tl-n'>[{n}]</span></blockquote>"
             f"<div class='q-tl-where'>{where}{link}</div></li>"
         )
-    return f"<h3>Timeline: {escape(topic)}</h3><ol class='q-timeline'>{''.join(rows)}</ol>"
+    return f"<h3>Timeline: {escape(found.topic)}</h3><ol class='q-timeline'>{''.join(rows)}</ol>"
