@@ -14,7 +14,8 @@ from ui.documents import document_html, documents_table
 from ui.export import answer_markdown
 from retrieval.errors import InvalidFilter
 from ui.filters import make_filters, status_line
-from ui.sources import sources_html
+from retrieval.models import Chunk, DocumentInfo, Passage
+from ui.sources import place, sources_html
 from tests.conftest import HOSTILE_QUESTION, served
 from ui.welcome import example_questions, overview
 
@@ -186,3 +187,11 @@ def test_filters_reject_malformed_or_empty_date_ranges_and_say_what_is_active(se
 def test_an_unexpected_error_shows_a_short_message_without_its_details() -> None:
     assert error_reply(RuntimeError("Traceback (most recent call last): boom")) == GENERIC_ERROR
     assert error_reply(InvalidFilter("the from date 'x' is not a date")).startswith("Sorry: ")
+
+
+def test_a_section_that_is_the_title_in_other_quotes_is_not_repeated_in_the_source_label() -> None:
+    doc = DocumentInfo("a.pdf", "The Commissioner's “Plan” 2025", "report")
+    def section(heading: str) -> str:
+        return place(Passage(Chunk("a", doc, "Text.", 0, 5, 0, section=heading), 1.0))
+    assert section('The Commissioner’s "Plan"  2025') == ""
+    assert section("Funding") == "Funding"

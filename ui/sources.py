@@ -56,10 +56,18 @@ def _within_page(passage: Passage) -> str:
     chunk = passage.chunk
     if chunk.paragraph:
         return f"para {chunk.paragraph}"
-    if not chunk.section or chunk.section == chunk.doc.title:
+    if not chunk.section or _plain(chunk.section) == _plain(chunk.doc.title):
         return ""
     section = chunk.section.split(" — ")[-1]  # the innermost heading
     return section if len(section) <= 60 else section[:60].rsplit(" ", 1)[0] + "…"
+
+
+_QUOTES = str.maketrans("‘’“”", "''\"\"")
+
+
+def _plain(text: str) -> str:
+    """A heading as compared with a title: case, spacing and the kind of quotes aside."""
+    return " ".join(text.translate(_QUOTES).casefold().split())
 
 
 def passage_label(passage: Passage) -> str:
