@@ -57,7 +57,7 @@ def document_info(doc_id: str, source: str, text: str, file_title: str, entry: d
     doc_type = str(entry.get("type") or infer_type(source, text))
     return DocumentInfo(
         doc_id=doc_id,
-        title=str(entry.get("title") or file_title or infer_title(text) or Path(source).stem),
+        title=str(entry.get("title") or _real_title(file_title) or infer_title(text) or Path(source).stem),
         type=doc_type if doc_type in DOCUMENT_TYPES else "document",
         organisation=str(entry.get("organisation", "")),
         date=_iso(entry.get("date")) or infer_date(text),
@@ -65,6 +65,19 @@ def document_info(doc_id: str, source: str, text: str, file_title: str, entry: d
         url=str(entry.get("url", "")),
         licence=str(entry.get("licence", "")),
     )
+
+
+# Titles that programs put in a file's properties when its author gave none.
+_PLACEHOLDER_TITLE = re.compile(
+    r"(?:\(?untitled(?:\s+document)?\)?|no title|title|document\s*\d*|microsoft (?:word|powerpoint) - .*"
+    r"|powerpoint presentation|slide \d+|.*\.(?:docx?|pdf|odt|rtf|pptx?))",
+    re.I,
+)
+
+
+def _real_title(title: str) -> str:
+    """A file's own title, unless it is a placeholder ("Untitled", "Microsoft Word - draft.docx")."""
+    return "" if _PLACEHOLDER_TITLE.fullmatch(title.strip()) else title
 
 
 def _iso(value: Any) -> str:

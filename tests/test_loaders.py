@@ -455,3 +455,12 @@ def test_empty_docx_is_unreadable(tmp_path: Path) -> None:
         load_file(path)
     _assert_friendly_message(error, path, "contains no text")
 
+
+
+@pytest.mark.parametrize("placeholder", ["untitled", "Untitled document", "Microsoft Word - draft v3.docx", "Document1"])
+def test_a_placeholder_in_a_files_title_property_gives_way_to_the_documents_own_heading(placeholder: str) -> None:
+    from ingest.manifest import document_info
+
+    text = "Police and Crime Panel Report\n\n1. The panel met."
+    assert document_info("a.pdf", "a.pdf", text, placeholder, {}).title == "Police and Crime Panel Report"
+    assert document_info("a.pdf", "a.pdf", text, "Budget 2025", {}).title == "Budget 2025"
