@@ -33,6 +33,11 @@ def _asked(act: Handlers, question: str, filters=([], [], "", "")) -> tuple:
     return last
 
 
+def _liked(liked: bool | str | None, index: int = 1) -> gr.LikeData:
+    """The event of a thumbs up (True), down (False) or taken back (None) on chat message ``index``."""
+    return gr.LikeData(None, {"index": index, "value": "", "liked": liked})
+
+
 def _request(query: str) -> SimpleNamespace:
     return SimpleNamespace(query_params=QueryParams(query.lstrip("?")), client=None)
 
@@ -74,7 +79,7 @@ def test_a_rating_and_its_comment_are_stored_and_misses_export_as_evaluation_ite
     act: Handlers, tmp_path: Path
 ) -> None:
     chat, _, _, answers, links, *_ = _asked(act, QUESTION)
-    note, rating, box = act.rate(chat, answers, links, gr.LikeData(None, {"index": 1, "value": "", "liked": False}), None)
+    note, rating, box, _ = act.rate(chat, answers, links, {}, _liked(False), None)
     assert note.startswith("Thank you") and rating == 1
     assert act.comment(rating, "It should give the 2024/25 figure too.", None)[0].startswith("Thank you")
     [stored] = act.feedback.all()
@@ -89,23 +94,33 @@ def test_a_rating_and_its_comment_are_stored_and_misses_export_as_evaluation_ite
 
 def test_rating_a_message_that_is_not_an_answer_stores_nothing(act: Handlers) -> None:
     chat, _, _, answers, links, *_ = _asked(act, QUESTION)
-    note, rating, _ = act.rate(chat, answers, links, gr.LikeData(None, {"index": 0, "value": "", "liked": ""}), None)
+    note, rating, _, _ = act.rate(chat, answers, links, {}, _liked("", index=0), None)
     assert (note, rating) == ("", None) and act.feedback.all() == []
+
+
+def test_a_reader_who_changes_their_mind_leaves_one_rating_and_one_taken_back_leaves_none(act: Handlers) -> None:
+    chat, _, _, answers, links, *_ = _asked(act, QUESTION)
+    _, first, _, rated = act.rate(chat, answers, links, {}, _liked(True), None)
+    _, second, _, rated = act.rate(chat, answers, links, rated, _liked(False), None)
+    [stored] = act.feedback.all()
+    assert first == second == stored.id and stored.liked is False
+    note, rating, box, rated = act.rate(chat, answers, links, rated, _liked(None), None)
+    assert (note, rating, rated) == ("Rating withdrawn.", None, {}) and act.feedback.all() == []
+    assert act.feedback.export_misses(act.searcher.settings.home / "misses.jsonl") == 0
 
 
 def test_ratings_are_rate_limited_in_public_mode(searcher, tmp_path: Path) -> None:
     act = Handlers(sharing(searcher, home=tmp_path / "home", public_questions_per_minute=2), "public")
     chat, _, _, answers, links, *_ = _asked(act, QUESTION)
-    like = gr.LikeData(None, {"index": 1, "value": "", "liked": True})
-    notes = [act.rate(chat, answers, links, like, None)[0] for _ in range(2)]
+    notes = [act.rate(chat, answers, links, {}, _liked(True), None)[0] for _ in range(2)]
     assert all(n.startswith("Thank you") for n in notes)
-    assert "too many ratings" in act.rate(chat, answers, links, like, None)[0]
+    assert "too many ratings" in act.rate(chat, answers, links, {}, _liked(True), None)[0]
     assert len(act.feedback.all()) == 2
 
 
 def test_quorum_feedback_lists_and_exports_ratings(act: Handlers, tmp_path: Path) -> None:
     chat, _, _, answers, links, *_ = _asked(act, QUESTION)
-    act.rate(chat, answers, links, gr.LikeData(None, {"index": 1, "value": "", "liked": False}), None)
+    act.rate(chat, answers, links, {}, _liked(False), None)
     home = str(act.searcher.settings.home)
     listed = CliRunner().invoke(cli, ["feedback", "--json", "--home", home])
     assert listed.exit_code == 0 and json.loads(listed.output)[0]["liked"] is False
@@ -122,3 +137,12 @@ def test_the_question_length_limit_is_the_configured_one_everywhere(searcher) ->
     long = sharing(searcher, max_question_chars=2000)
     asked = QUESTION + " Please answer briefly." * 50  # 1,150 characters: over the old fixed limit of 1,000
     assert answer_question(asked, long).question == asked
+
+
+def test_a_question_over_the_limit_is_refused_with_its_length_and_left_in_the_box(searcher, tmp_path: Path) -> None:
+    act = Handlers(sharing(searcher, home=tmp_path / "home", max_question_chars=40))
+    long = "What is the Net Budget Requirement for 2023/24 and for 2024/25?"
+    [(chat, box, _, answers, links, _, _, announced)] = list(act.respond(long, [], [], [], [], [], [], "", "", None))
+    assert box is not None and not isinstance(box, str)  # skipped: the question stays to be shortened
+    assert f"limited to 40 characters; this one has {len(long)}" in chat[-1]["content"]
+    assert answers == [None] and links == [""] and announced == chat[-1]["content"]

@@ -54,6 +54,7 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         answers = gr.State([])
         links = gr.State([])
         rating = gr.State(None)
+        rated = gr.State({})
         gr.Markdown(
             "# Quorum\nAnswers quoted from public governance documents, every sentence cited.",
             elem_id="q-title",
@@ -95,8 +96,7 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
                             label="Your question",
                             show_label=False,
                             submit_btn="Ask",
-                            elem_id="q-question",
-                            max_length=settings.max_question_chars,
+                            elem_id="q-question",  # no max_length: a pasted question would be cut without a word
                         )
                         announce = gr.HTML("", elem_id="q-announce", js_on_load=ANNOUNCE_JS)
                         feedback_note = gr.Markdown("", elem_id="q-feedback-note")
@@ -138,7 +138,6 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
                     topic = gr.Textbox(
                         placeholder="A topic to follow through the documents, e.g. the victim service assessment",
                         label="Topic", show_label=False, submit_btn="Show timeline", elem_id="q-topic", scale=4,
-                        max_length=settings.max_question_chars,
                     )
                 timeline_view = gr.HTML(TIMELINE_EMPTY, elem_id="q-timeline", padding=True)
             with gr.Tab("Documents", id="documents"):
@@ -168,8 +167,8 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         ))
         picked.input(act.download_briefing, *briefing_files, **private)
         for cleared in (new_chat.click, chat.clear):
-            refresh_briefing(cleared(new_conversation, None, ask_outputs, **private))
-        chat.like(act.rate, [chat, answers, links], [feedback_note, rating, comment_box], **private)
+            refresh_briefing(cleared(new_conversation, None, [*ask_outputs, rated], **private))
+        chat.like(act.rate, [chat, answers, links, rated], [feedback_note, rating, comment_box, rated], **private)
         send_comment.click(act.comment, [rating, comment_text], [feedback_note, comment_text], **private)
         sources.cite(act.show_citation, [answers], [sources, export], **private)
         sources.open(act.open_document, None, [tabs, doc_pick, viewer], **private)

@@ -45,7 +45,7 @@ def citation_name(citation: Citation) -> str:
 def announcement(outcome: Answer | str) -> str:
     """What a screen reader is told when an answer is ready: its first words and how many sources it cites."""
     if isinstance(outcome, str):
-        return f"Answer ready: {outcome}"
+        return outcome  # a message saying why there is no answer
     if outcome.abstained:
         return "Answer ready: the documents do not answer this question."
     words = outcome.text.split()

@@ -119,6 +119,18 @@ class FeedbackStore:
             )
             return int(cursor.lastrowid or 0)
 
+    def change(self, rating_id: int, liked: bool) -> bool:
+        """A reader changed their mind about an answer they rated; False when there is no such rating."""
+        at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._lock, self._connect() as db:
+            cursor = db.execute("UPDATE feedback SET liked = ?, at = ? WHERE id = ?", (int(liked), at, rating_id))
+            return cursor.rowcount == 1
+
+    def withdraw(self, rating_id: int) -> bool:
+        """A reader took their rating back: it is gone, comment and all; False when there was none."""
+        with self._lock, self._connect() as db:
+            return db.execute("DELETE FROM feedback WHERE id = ?", (rating_id,)).rowcount == 1
+
     def comment(self, rating_id: int, comment: str) -> bool:
         """Add or replace the comment of a rating; False when there is no such rating."""
         with self._lock, self._connect() as db:

@@ -19,7 +19,7 @@ from typing import Any
 import gradio as gr
 
 from retrieval.conversation import Turn, ask
-from retrieval.errors import InvalidFilter, QuorumError
+from retrieval.errors import InvalidFilter, InvalidQuestion, QuorumError, RateLimited
 from retrieval.llm import get_writer
 from retrieval.models import Answer
 from retrieval.search import Searcher
@@ -36,7 +36,7 @@ from ui.highlight import escape, escape_markdown
 from ui.share import read_link, share_link
 from ui.sources import EMPTY as SOURCES_EMPTY
 from ui.sources import sources_html
-from ui.timeline import timeline_html
+from ui.timeline import TIMELINE_EMPTY, timeline_html
 
 log = logging.getLogger("quorum.app")
 
@@ -45,10 +45,17 @@ MODES = ("local", "public", "admin")
 SKIP = gr.skip
 
 
+# What a reader did wrong, and was told; anything else is the operator's to know about.
+_READERS_OWN = (InvalidQuestion, InvalidFilter, RateLimited)
+
+
 def failed(error: Exception, client: str, began: float, what: str) -> None:
-    """Log a failure once: the traceback for a bug, one line for every failure. The reader gets a message."""
+    """Log a failure once: the traceback for a bug, the cause for a known failure the reader
+    cannot mend (store, index, model), one line for every failure. The reader gets a message."""
     if not isinstance(error, QuorumError):
         log.exception("%s failed", what)
+    elif not isinstance(error, _READERS_OWN):
+        log.warning("%s failed: %s", what, error)
     log_question(client, began, type(error).__name__)
 
 
@@ -79,8 +86,8 @@ def _drafted(run: Callable[[Callable[[str], None]], Any]) -> Iterator[tuple[str,
 
 
 def new_conversation() -> tuple[Any, ...]:
-    """Empty chat, question, turns, answers, links, sources panel, export and announcement."""
-    return [], "", [], [], [], SOURCES_EMPTY, "", ""
+    """Empty chat, question, turns, answers, links, sources panel, export, announcement and ratings."""
+    return [], "", [], [], [], SOURCES_EMPTY, "", "", {}
 
 
 def example_text(event: gr.SelectData) -> str:
@@ -172,7 +179,16 @@ class Handlers:
         if not question:
             yield (SKIP(),) * 8
             return
-        chat = [*chat, {"role": "user", "content": escape_markdown(question[: self.guard.limits.max_question_chars])}]
+        limit = self.guard.limits.max_question_chars
+        if len(question) > limit:  # kept in the box, to be shortened there
+            note = error_reply(InvalidQuestion(
+                f"questions are limited to {limit:,} characters; this one has {len(question):,}. Shorten it and ask again"
+            ))
+            asked = {"role": "user", "content": escape_markdown(question[:200]) + "…"}
+            chat = [*chat, asked, {"role": "assistant", "content": note}]
+            yield chat, SKIP(), SKIP(), [*answers, None], [*links, ""], SKIP(), SKIP(), note
+            return
+        chat = [*chat, {"role": "user", "content": escape_markdown(question)}]
         yield chat, "", SKIP(), SKIP(), SKIP(), SKIP(), SKIP(), "Answering…"  # only this yield empties the box
         turn = len(answers)
         given = (types, doc_ids, date_from, date_to)
@@ -242,16 +258,18 @@ class Handlers:
         return status_line(filters, self.documents()), gr.Accordion(label=label)
 
     def show_timeline(self, text: str, request: gr.Request | None) -> str:
+        if not (text or "").strip():
+            return TIMELINE_EMPTY
         began = time.perf_counter()
         client = self.guard.client(request)
         try:
             self.guard.admit(client, text or "", 0)
-            entries = timeline(text or "", self.searcher)
+            found = timeline(text or "", self.searcher)
         except Exception as error:
             failed(error, client, began, "timeline")
             return f"<p>{escape(error_reply(error))}</p>"
         log_question(client, began, "timeline")
-        return timeline_html(text, entries)
+        return timeline_html(found)
 
     # -- briefings -------------------------------------------------------------------
 
@@ -275,28 +293,42 @@ class Handlers:
     # -- ratings ---------------------------------------------------------------------
 
     def rate(
-        self, chat: list[dict[str, Any]], answers: list[Answer | None], links: list[str], event: gr.LikeData,
-        request: gr.Request | None,
+        self, chat: list[dict[str, Any]], answers: list[Answer | None], links: list[str], rated: dict[int, int],
+        event: gr.LikeData, request: gr.Request | None,
     ) -> tuple[Any, ...]:
-        """A thumbs up or down on an answer: stored; the comment box opens for it. (note, rating id, comment box)"""
+        """A thumbs up or down on an answer, or taken back: one rating per answer, stored as it now stands.
+
+        ``rated``: each rated answer's rating id, by turn. Returns (note, rating id to comment on,
+        comment box, rated).
+        """
         index = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
         turn = sum(1 for m in chat[: int(index)] if isinstance(m, dict) and m.get("role") == "assistant")
         answer = _answer_at(answers, turn)
-        if answer is None or event.liked is None or event.liked == "":
-            return "", None, gr.Accordion(visible=False)
+        rated = dict(rated or {})
+        withdrawn = event.liked is None or event.liked == ""
+        if answer is None or (withdrawn and turn not in rated):
+            return "", None, gr.Accordion(visible=False), rated
         began = time.perf_counter()
         client = self.guard.client(request)
         try:
             self.guard.admit_rating(client)
             liked = event.liked is True or event.liked == "Like"
-            link = links[turn] if turn < len(links) else ""
-            rating = self.feedback.add(answer, link, liked, self.searcher.lexical.stamp)
+            if withdrawn:
+                self.feedback.withdraw(rated.pop(turn))
+            elif turn in rated and self.feedback.change(rated[turn], liked):
+                pass
+            else:
+                link = links[turn] if turn < len(links) else ""
+                rated[turn] = self.feedback.add(answer, link, liked, self.searcher.lexical.stamp)
         except Exception as error:
             failed(error, client, began, "rating")
-            return error_reply(error), None, gr.Accordion(visible=False)
-        log_question(client, began, "rated")
+            return error_reply(error), None, gr.Accordion(visible=False), rated
+        log_question(client, began, "unrated" if withdrawn else "rated")
+        if withdrawn:
+            return "Rating withdrawn.", None, gr.Accordion(visible=False), rated
         word = "helpful" if liked else "not helpful"
-        return f"Thank you: rated {word}. Add a comment below if you wish.", rating, gr.Accordion(visible=True, open=not liked)
+        note = f"Thank you: rated {word}. Add a comment below if you wish."
+        return note, rated[turn], gr.Accordion(visible=True, open=not liked), rated
 
     def comment(self, rating: int | None, text: str, request: gr.Request | None) -> tuple[str, str]:
         """The comment on the last rating. (note, comment box text)"""
