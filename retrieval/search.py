@@ -65,6 +65,8 @@ class Searcher:
             stamp = self.store.stamp()
             if not stamp or stamp == self.lexical.stamp:
                 return False
+            if stamp != self.store.published:
+                self.store.reopen()  # another process wrote it: an embedded store must be reopened to see it
             self.lexical = sync_lexical_index(self.store, self.settings, stamp=stamp)
             return True
         finally:
@@ -77,6 +79,7 @@ class Searcher:
         """
         try:
             self.refresh(now=True)
+            self.store.count()  # a real read, not only the stamp
             store_ok = True
         except QuorumError:
             store_ok = False

@@ -314,6 +314,12 @@ class Store:
     def __init__(self, settings: Settings, client: Any | None = None) -> None:
         self.settings = settings
         self.client = client if client is not None else open_client(settings)
+        self.published = ""  # the last stamp this process published: its own writes need no reopening
+        self._retired: Any = None  # the embedded system a reopen replaced, stopped at the next one
+        self._open_collections()
+
+    def _open_collections(self) -> None:
+        settings = self.settings
         try:
             self.chunks = self.client.get_or_create_collection(
                 settings.collection,
@@ -533,6 +539,27 @@ class Store:
 
     def publish(self, stamp: str) -> None:
         self._call(self.chunks.modify, metadata={"quorum_stamp": stamp})
+        self.published = stamp
+
+    def reopen(self) -> bool:
+        """Open the embedded store afresh, to see what another process wrote; False against a server.
+
+        Embedded Chroma keeps each collection's index in memory and never rereads it, so
+        a long-running reader (the app) fails on ids another process's ingest wrote
+        ("Error finding id"). A server is one process for every client and needs none of this.
+        The replaced system is stopped at the next reopen, once reads begun on it are over.
+        """
+        if self.settings.chroma_url:
+            return False
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        current = SharedSystemClient._identifier_to_system.pop(str(self.settings.chroma_path), None)
+        self.client = open_client(self.settings)
+        self._open_collections()
+        if self._retired is not None:
+            self._retired.stop()
+        self._retired = current
+        return True
 
     # -- the ingest lease: one ingest at a time across every replica of a server --
 
@@ -655,9 +682,20 @@ class Store:
             raise StoreWriteFailed(_write_failure(self.settings, error)) from error
 
     def _read(self, method: Any, **kwargs: Any) -> Any:
-        """Call Chroma to read; a failure becomes one clear error."""
+        """Call Chroma to read; a failure becomes one clear error.
+
+        An embedded store that fails a read is reopened and the read tried once more:
+        another process may have written since it was opened (see ``reopen``).
+        """
         try:
-            return self._attempt(method, kwargs)
+            try:
+                return self._attempt(method, kwargs)
+            except QuorumError:
+                raise
+            except Exception:
+                if not self.reopen():
+                    raise
+                return self._attempt(self._rebound(method), kwargs)
         except QuorumError:
             raise
         except Exception as error:
@@ -668,6 +706,15 @@ class Store:
             raise StoreUnavailable(
                 f"cannot read the index in {where} ({cause}); if that persists, run `quorum ingest --rebuild`"
             ) from error
+
+    def _rebound(self, method: Any) -> Any:
+        """``method`` of the reopened client, or of its collection of the same name."""
+        owner = getattr(method, "__self__", None)
+        name = getattr(owner, "name", None)
+        if name is None or not isinstance(name, str):
+            return getattr(self.client, method.__name__)
+        fresh = {c.name: c for c in (self.chunks, self.sentences, self.docs)}.get(name) or self._locks()
+        return getattr(fresh, method.__name__)
 
     def _attempt(self, method: Any, kwargs: dict[str, Any]) -> Any:
         """``method(**kwargs)``, retried with back-off when a Chroma server call fails in transit."""

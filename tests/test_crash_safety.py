@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,16 +13,19 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import discover, document_hash, ingest, ingest_lock, prepare
+from retrieval.answer import answer_question
 from retrieval.errors import IngestLocked
 from retrieval.lexical import LexicalIndex
 from retrieval.search import Searcher
 from retrieval.settings import Settings
 from retrieval.store import DocumentWrite, Store, version_of
+from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.slow
 
 
 LETTER = "pcc-letter-home-secretary-2023-12-18.txt"
+NEWS = "peel-2025-news-2025-05-14.txt"
 
 
 def _consistent_state(settings: Settings) -> set[str]:
@@ -118,6 +122,24 @@ def test_a_reader_sees_the_old_version_until_the_new_one_is_published(settings, 
     assert any(i.startswith(new_version) for i in after)
     assert not any(i.startswith(LETTER) and not i.startswith(new_version) for i in after)
     _consistent_state(settings)
+
+
+def test_a_running_reader_answers_from_an_ingest_another_process_published(tmp_path, embedder) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / LETTER, corpus)
+    home = tmp_path / "home"
+    _run_ingest(corpus, home)
+    searcher = Searcher(Settings(home=home, corpus=corpus), embedder=embedder, refresh_seconds=0)
+    question = "In how many areas did the inspectorate find West Mercia Police requiring improvement?"
+    assert answer_question(question, searcher).abstained
+
+    shutil.copy(CORPUS / NEWS, corpus)
+    _run_ingest(corpus, home)  # a separate process: this one's embedded Chroma still holds the old index
+    found = answer_question(question, searcher)
+    assert not found.abstained
+    assert NEWS in {c.passage.chunk.doc.doc_id for c in found.citations}
+    assert searcher.health()["status"] == "ok"
 
 
 def test_a_second_ingest_is_refused_while_one_runs(settings, corpus_copy, embedder) -> None:
