@@ -318,22 +318,15 @@ class Store:
         self._retired: Any = None  # the embedded system a reopen replaced, stopped at the next one
         self._open_collections()
 
-    def _open_collections(self) -> None:
+    def _open_collections(self, *, create: bool = True) -> None:
+        """The three collections; ``create=False`` when reopening, so that one lost meanwhile is an error."""
         settings = self.settings
+        cosine = {"configuration": {"hnsw": {"space": "cosine"}}} if create else {}
+        opened = self.client.get_or_create_collection if create else self.client.get_collection
         try:
-            self.chunks = self.client.get_or_create_collection(
-                settings.collection,
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,
-            )
-            self.sentences = self.client.get_or_create_collection(
-                f"{settings.collection}_sentences",
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,
-            )
-            self.docs = self.client.get_or_create_collection(
-                f"{settings.collection}_docs", embedding_function=None
-            )
+            self.chunks = opened(settings.collection, embedding_function=None, **cosine)
+            self.sentences = opened(f"{settings.collection}_sentences", embedding_function=None, **cosine)
+            self.docs = opened(f"{settings.collection}_docs", embedding_function=None)
         except Exception as error:
             raise StoreUnavailable(f"cannot open collection {settings.collection!r}: {error}") from error
 
@@ -555,7 +548,7 @@ class Store:
 
         current = SharedSystemClient._identifier_to_system.pop(str(self.settings.chroma_path), None)
         self.client = open_client(self.settings)
-        self._open_collections()
+        self._open_collections(create=False)
         if self._retired is not None:
             self._retired.stop()
         self._retired = current
