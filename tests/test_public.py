@@ -142,3 +142,34 @@ def test_a_store_failure_reaches_the_page_as_a_plain_apology(tmp_path, embedder)
     for url in served(searcher, "public"):
         reply = Client(url, verbose=False).predict("When did the panel meet?", [], api_name="/ask")
         assert reply["error"] == "the documents cannot be searched at the moment. Please try again shortly."
+
+
+def _join(url: str, address: str, fn_index: int) -> int:
+    """Queue one page event as the browser does; the HTTP status."""
+    body = json.dumps({"fn_index": fn_index, "data": [], "session_hash": address.replace(".", ""), "trigger_id": None})
+    return post_status(url + "gradio_api/queue/join", body.encode(), "application/json", address)
+
+
+def test_the_queue_share_counts_questions_not_the_page_events_around_them(searcher) -> None:
+    from ui.app import answering_requests, build_app, start
+    from tests.conftest import free_port
+
+    shared = sharing(searcher, public_queue_share=4)
+    app = build_app(shared, "public")
+    port = free_port()
+    start(app, "127.0.0.1", port, block=False, settings=shared.settings, public=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        answering = answering_requests(app)
+        by_name = {fn.name: index for index, fn in app.fns.items()}
+        assert by_name["respond"] in answering.events and by_name["show_timeline"] in answering.events
+        assert "ask" in answering.routes
+        # A reader typing a date (an event a keystroke) and the briefing refreshed after each answer:
+        cheap = [by_name["show_filters"], by_name["briefing_choices"], by_name["download_briefing"]] * 4
+        assert [_join(url, "10.6.0.1", i) for i in cheap] == [200] * len(cheap)
+        questions = [_join(url, "10.6.0.1", by_name["respond"]) for _ in range(5)]
+        assert questions == [200] * 4 + [429]
+        flood = [_join(url, "10.6.0.2", by_name["show_filters"]) for _ in range(4 * 5 + 1)]
+        assert flood.count(429) == 1  # cheap events have a budget too, five times as large
+    finally:
+        app.close()

@@ -30,7 +30,7 @@ from ui.api import ask_endpoint
 from ui.auth import admin_check
 from ui.documents import VIEWER_EMPTY, choices, documents_table
 from ui.filters import status_line
-from ui.guard import NoUploads, PageTitle, QueueShare, SignInThrottle
+from ui.guard import Answering, NoUploads, PageTitle, QueueShare, SignInThrottle
 from ui.handlers import Handlers, example_text, new_conversation
 from ui.pages import add_routes as add_page_routes
 from ui.sources import EMPTY as SOURCES_EMPTY
@@ -221,7 +221,9 @@ def start(
         auth=auth,
         auth_message="Quorum admin: sign in as “admin” with the admin password." if auth else None,
         max_file_size=f"{settings.upload_max_mb}mb",
-        app_kwargs={"middleware": _middleware(settings, public=public, signing_in=auth is not None)},
+        app_kwargs={"middleware": _middleware(
+            settings, public=public, signing_in=auth is not None, answering=answering_requests(app)
+        )},
     )
     if health is not None:
         app.server_app.add_api_route("/health", _health_route(health), methods=["GET"])
@@ -232,11 +234,21 @@ def start(
         app.block_thread()
 
 
-def _middleware(settings: Settings, *, public: bool, signing_in: bool) -> list[Middleware]:
+def answering_requests(app: gr.Blocks) -> Answering:
+    """The app's events and API routes that answer a question: those in the answering queue."""
+    answering = [(index, fn) for index, fn in app.fns.items() if fn.concurrency_id == ASK_QUEUE]
+    return Answering(
+        events=frozenset(index for index, _ in answering),
+        routes=frozenset(fn.api_name for _, fn in answering if isinstance(fn.api_name, str)),
+    )
+
+
+def _middleware(settings: Settings, *, public: bool, signing_in: bool, answering: Answering) -> list[Middleware]:
     """What stands at the door: no uploads and a fair share of the queue in public mode; few sign-in tries."""
     layers = [Middleware(PageTitle)]
     if public:
-        layers += [Middleware(NoUploads), Middleware(QueueShare, limit=settings.public_queue_share)]
+        share = Middleware(QueueShare, limit=settings.public_queue_share, answering=answering)
+        layers += [Middleware(NoUploads), share]
     return layers + [Middleware(SignInThrottle)] if signing_in else layers
 
 

@@ -174,7 +174,15 @@ class PageTitle:
 
 
 # Routes that put a request in Gradio's queue: the page's events and the API's calls.
-_QUEUED = re.compile(r"/(?:queue/join|call/[\w-]+|run/[\w-]+)/?$")
+_QUEUED = re.compile(r"/(?:queue/join|call/(?P<call>[\w-]+)|run/(?P<run>[\w-]+))/?$")
+
+
+@dataclass(frozen=True)
+class Answering:
+    """Which queued requests answer a question (the costly ones): page events by index, API routes by name."""
+
+    events: frozenset[int] = frozenset()
+    routes: frozenset[str] = frozenset()
 
 
 class QueueShare:
@@ -184,30 +192,76 @@ class QueueShare:
     waited in the queue everyone shares; a script sending a hundred requests at
     once would fill that queue and turn other visitors away before any of its
     requests was refused. This refuses, at the door, more than ``limit`` queued
-    requests from one address in any ``window`` seconds, and any request body
+    questions from one address in any ``window`` seconds, and any request body
     larger than ``max_bytes`` (a question is capped anyway; a huge payload would
     be read into memory before the cap could say so).
+
+    Only requests that answer (``answering``) count against ``limit``: one question
+    on the page also queues the briefing's refresh, and typing a date filter queues an
+    event a keystroke, none of which costs a search. Every queued request counts
+    against ``limit * every``, so a flood of cheap ones is refused too.
     """
 
-    def __init__(self, app: Any, limit: int = 20, window: float = 10.0, max_bytes: int = 256 * 1024) -> None:
+    def __init__(
+        self, app: Any, limit: int = 20, window: float = 10.0, max_bytes: int = 256 * 1024,
+        answering: Answering | None = None, every: int = 5,
+    ) -> None:
         self.app = app
-        self._rate = RateLimiter(limit, window)
+        self._questions = RateLimiter(limit, window)
+        self._requests = RateLimiter(limit * every, window)
         self.max_bytes = max_bytes
+        self.answering = answering
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope.get("type") == "http" and scope.get("method") == "POST" and _QUEUED.search(scope.get("path", "")):
-            length = dict(scope.get("headers") or []).get(b"content-length", b"")
-            if not length.isdigit():
-                await _refuse(send, 411, "a request must say its length")
-                return
-            if int(length) > self.max_bytes:
-                await _refuse(send, 413, f"requests are limited to {self.max_bytes // 1024} KB")
-                return
-            wait = self._rate.wait_seconds(_host(scope))
-            if wait > 0:
-                await _too_many(send, "too many requests at once", wait)
-                return
+        queued = _QUEUED.search(scope.get("path", "")) if scope.get("type") == "http" else None
+        if scope.get("method") != "POST" or queued is None:
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if not length.isdigit():
+            await _refuse(send, 411, "a request must say its length")
+            return
+        if int(length) > self.max_bytes:
+            await _refuse(send, 413, f"requests are limited to {self.max_bytes // 1024} KB")
+            return
+        body, receive = await _buffered(receive)
+        host = _host(scope)
+        route = queued.group("call") or queued.group("run")
+        if self._answers(route, body):
+            wait = self._questions.wait_seconds(host)
+        else:
+            wait = self._requests.wait_seconds(host)
+        if wait > 0:
+            await _too_many(send, "too many requests at once", wait)
+            return
         await self.app(scope, receive, send)
+
+    def _answers(self, route: str | None, body: bytes) -> bool:
+        if self.answering is None:
+            return True  # nothing known about the app: every request counts
+        if route is not None:
+            return route in self.answering.routes
+        try:
+            fn_index = json.loads(body).get("fn_index")
+        except (ValueError, AttributeError):
+            return True  # not an event the page sends: counted as costly
+        return fn_index in self.answering.events or not isinstance(fn_index, int)
+
+
+async def _buffered(receive: Any) -> tuple[bytes, Any]:
+    """The whole request body (its size already checked), and a ``receive`` that replays it."""
+    messages: list[dict] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body"):
+            break
+    body = b"".join(m.get("body", b"") for m in messages)
+
+    async def replay() -> dict:
+        return messages.pop(0) if messages else await receive()
+
+    return body, replay
 
 
 class SignInThrottle:
