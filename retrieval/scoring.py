@@ -193,9 +193,8 @@ def candidates(
                 idf, lambda t: 1.0 if held(t, present) else 0.5 if held(t, context) else 0.3 if held(t, body) else 0.0
             )
             similarity = float(np.dot(query_vector, vectors[(start, end)]))
-            plain = _without(text, profile.numbers)
-            if kind == "figure":
-                plain = _LABEL.sub(" ", plain)
+            # Labels first: "999 and 101 calls" names two lines even when the question's "101" is blanked after.
+            plain = _without(_LABEL.sub(" ", text) if kind == "figure" else text, profile.numbers)
             fits_kind = kind == "any" or bool(_KIND_NEEDS[kind].search(plain))
             if fits_kind and counted:
                 fits_kind = _counts(plain, counted, body | context)

@@ -137,3 +137,9 @@ def test_numbers_that_name_things_do_not_answer_how_many(searcher) -> None:
     assert ask("What is the average Grade 1 response time since the new incident grading structure?", searcher).abstained
     answer = ask("How many children did the DRIVE programme work with in Herefordshire and Worcestershire?", searcher)
     assert not answer.abstained
+
+
+def test_a_line_named_beside_the_one_asked_about_is_no_figure(searcher) -> None:
+    # The question's "101" is blanked from "answers 999 and 101 calls"; the 999 beside it still names a line.
+    answer = ask("What share of 101 calls were abandoned at the 2023 revisit?", searcher)
+    assert "answers 999 and 101 calls" not in answer.text
