@@ -1,26 +1,32 @@
-"""Tune the answer stage on the dev split only; report dev and held-out.
+"""Tune the answer stage on the development sets; report the held-out split beside them.
 
 Retrieval runs once per question; the sentence candidates and their signals
-are cached, and a grid of scoring weights, keep ratios and abstention
-thresholds is scored on them. Held-out questions never influence the choice:
-their figures are printed for the winner alone.
+are cached, and a grid of scoring weights, keep ratios, sentence budgets and
+abstention thresholds is scored on them. The choice is made on the built-in
+dev split and, with ``--foreign``, on a foreign set too (another corpus, with
+questions written by others), so that a setting that helps one corpus and
+hurts the other loses. Held-out questions never influence the choice: their
+figures are printed beside.
 
-    python -m evals.tune [--home DIR]
+    python -m evals.tune [--foreign ../shared/foreign-dev/qa.jsonl --foreign-corpus ../shared/foreign-dev/corpus]
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals.cli import corpus_settings
 from evals.dataset import Item, load_dataset
-from evals.metrics import answer_correct
+from evals.metrics import answer_correct, is_relevant
+from evals.runner import open_searcher
 from retrieval.answer import CANDIDATE_PASSAGES
+from retrieval.conversation import Turn, condense
 from retrieval.profile import profile_question
 from retrieval.scoring import Candidate, candidates, choose
-from retrieval.conversation import Turn, condense
 from retrieval.search import Searcher
 from retrieval.settings import SentenceScoring, Settings, load_settings
 
@@ -29,12 +35,20 @@ from retrieval.settings import SentenceScoring, Settings, load_settings
 class Case:
     item: Item
     found: list[Candidate]
+    relevant: tuple[bool, ...]  # for each candidate passage: does it hold a supporting quote?
 
 
-def cached_cases(searcher: Searcher) -> list[Case]:
-    dataset = load_dataset()
-    cases = [_case(item, item.question, searcher) for item in dataset.questions]
-    for conversation in dataset.conversations:
+@dataclass(frozen=True)
+class Figures:
+    correct: float  # answer correctness; for items without must_contain, a supporting passage cited
+    cited: float  # answerable items whose answer cites a supporting passage
+    abstention: float  # unanswerable items abstained on
+    false_abstention: float  # answerable items abstained on
+
+
+def cached_cases(searcher: Searcher, items: Iterable[Item], conversations: Iterable = ()) -> list[Case]:
+    cases = [_case(item, item.question, searcher) for item in items]
+    for conversation in conversations:
         history: list[Turn] = []
         for turn in conversation.turns:
             query = condense(turn.question, history)
@@ -45,33 +59,41 @@ def cached_cases(searcher: Searcher) -> list[Case]:
 
 def _case(item: Item, query: str, searcher: Searcher) -> Case:
     found = searcher.retrieve(query, CANDIDATE_PASSAGES)
-    return Case(item, candidates(profile_question(query), found.passages, found.query_vector, searcher))
+    relevant = tuple(any(is_relevant(p.text, q) for q in item.quotes) for p in found.passages)
+    return Case(item, candidates(profile_question(query), found.passages, found.query_vector, searcher, found.vectors),
+                relevant)
 
 
-def score(cases: list[Case], settings: Settings) -> tuple[float, float, float]:
-    """Answer correctness, abstention accuracy and false abstention."""
-    correct = abstained_right = abstained_wrong = answerable = unanswerable = 0
+def score(cases: Sequence[Case], settings: Settings) -> Figures:
+    correct = cited = abstained_right = abstained_wrong = answerable = unanswerable = 0
     for case in cases:
         chosen = choose(case.found, settings)
-        text = " ".join(c.text for c in chosen)
-        if case.item.answerable:
-            answerable += 1
-            correct += bool(chosen) and answer_correct(text, case.item.must_contain)
-            abstained_wrong += not chosen
-        else:
+        if not case.item.answerable:
             unanswerable += 1
             abstained_right += not chosen
-    return correct / max(answerable, 1), abstained_right / max(unanswerable, 1), abstained_wrong / max(answerable, 1)
+            continue
+        answerable += 1
+        abstained_wrong += not chosen
+        supported = any(case.relevant[c.passage_index] for c in chosen)
+        cited += supported
+        if chosen and case.item.must_contain:
+            correct += answer_correct(" ".join(c.text for c in chosen), case.item.must_contain)
+        else:
+            correct += supported
+    return Figures(correct / max(answerable, 1), cited / max(answerable, 1), abstained_right / max(unanswerable, 1),
+                   abstained_wrong / max(answerable, 1))
 
 
-def grid(base: Settings):
+def grid(base: Settings) -> Iterable[Settings]:
     for coverage, similarity, rank, kind, keep, most, floor in itertools.product(
-        (0.3, 0.45, 0.6), (0.3, 0.45, 0.6), (0.0, 0.1, 0.2), (0.0, 0.08, 0.15),
-        (0.5, 0.6, 0.75, 0.85), (2, 3, 4, 5), (0.35, 0.42, 0.5),
+        (0.2, 0.3, 0.45), (0.3, 0.45, 0.6), (0.0, 0.1, 0.2), (0.08, 0.15),
+        (0.5, 0.6, 0.75), (3, 4, 5, 6), (0.3, 0.35, 0.42),
     ):
         yield base.model_copy(
             update={
-                "sentence_scoring": SentenceScoring(coverage=coverage, similarity=similarity, rank=rank, kind=kind),
+                "sentence_scoring": base.sentence_scoring.model_copy(
+                    update={"coverage": coverage, "similarity": similarity, "rank": rank, "kind": kind}
+                ),
                 "keep_ratio": keep,
                 "max_answer_sentences": most,
                 "abstain_below": floor,
@@ -79,28 +101,46 @@ def grid(base: Settings):
         )
 
 
-def objective(result: tuple[float, float, float]) -> float:
-    correct, abstention, false_abstention = result
-    return correct + 0.5 * abstention - 2.0 * max(0.0, false_abstention - 0.05)
+def objective(figures: Sequence[Figures]) -> float:
+    """Mean correctness over the sets, abstention at half weight; false abstention over 0.05 is heavily penalised."""
+    return sum(
+        f.correct + 0.5 * f.abstention - 2.0 * max(0.0, f.false_abstention - 0.05) for f in figures
+    ) / max(len(figures), 1)
+
+
+def _line(name: str, figures: Figures) -> str:
+    return (f"  {name:17} correct={figures.correct:.3f} cited={figures.cited:.3f} "
+            f"abstention={figures.abstention:.3f} false_abstention={figures.false_abstention:.3f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path)
+    parser.add_argument("--foreign", type=Path, help="a foreign set's questions (JSONL), tuned on as well")
+    parser.add_argument("--foreign-corpus", type=Path, help="the folder of its documents")
     args = parser.parse_args()
+    if bool(args.foreign) != bool(args.foreign_corpus):
+        parser.error("--foreign and --foreign-corpus go together")
     settings = load_settings(home=args.home)
-    cases = cached_cases(Searcher(settings))
-    dev = [c for c in cases if c.item.split != "heldout"]
-    heldout = [c for c in cases if c.item.split == "heldout"]
-    best = max(grid(settings), key=lambda s: objective(score(dev, s)))
-    for name, subset, chosen in (("current", dev, settings), ("tuned", dev, best)):
-        print(f"{name:8} dev     correct={score(subset, chosen)[0]:.3f} abstention={score(subset, chosen)[1]:.3f} "
-              f"false_abstention={score(subset, chosen)[2]:.3f}")
-    for name, chosen in (("current", settings), ("tuned", best)):
-        c, a, f = score(heldout, chosen)
-        print(f"{name:8} heldout correct={c:.3f} abstention={a:.3f} false_abstention={f:.3f}")
-    print("tuned settings:", best.sentence_scoring, "keep_ratio", best.keep_ratio,
-          "max_answer_sentences", best.max_answer_sentences, "abstain_below", best.abstain_below)
+    own = load_dataset()
+    searcher = open_searcher(settings)
+    sets = {
+        "built-in dev": cached_cases(searcher, [i for i in own.questions if i.split != "heldout"],
+                                     [c for c in own.conversations if c.split != "heldout"]),
+        "built-in heldout": cached_cases(searcher, [i for i in own.questions if i.split == "heldout"],
+                                         [c for c in own.conversations if c.split == "heldout"]),
+    }
+    tuning = ["built-in dev"]
+    if args.foreign:
+        foreign_searcher = open_searcher(corpus_settings(settings, args.foreign_corpus, own_home=True), ingest_corpus=True)
+        sets["foreign dev"] = cached_cases(foreign_searcher, load_dataset([args.foreign]).questions)
+        tuning.append("foreign dev")
+    best = max(grid(settings), key=lambda s: objective([score(sets[name], s) for name in tuning]))
+    for label, chosen in (("current", settings), ("tuned", best)):
+        print(f"{label}: {chosen.sentence_scoring} keep_ratio={chosen.keep_ratio} "
+              f"max_answer_sentences={chosen.max_answer_sentences} abstain_below={chosen.abstain_below}")
+        for name, cases in sets.items():
+            print(_line(name, score(cases, chosen)))
 
 
 if __name__ == "__main__":
