@@ -8,7 +8,7 @@ questions written by others), so that a setting that helps one corpus and
 hurts the other loses. Held-out questions never influence the choice: their
 figures are printed beside.
 
-    python -m evals.tune [--foreign ../shared/foreign-dev/qa.jsonl --foreign-corpus ../shared/foreign-dev/corpus]
+    python -m evals.tune --foreign ../shared/foreign-dev/qa.jsonl --foreign-corpus ../shared/foreign-dev/corpus
 """
 
 from __future__ import annotations
@@ -60,8 +60,9 @@ def cached_cases(searcher: Searcher, items: Iterable[Item], conversations: Itera
 def _case(item: Item, query: str, searcher: Searcher) -> Case:
     found = searcher.retrieve(query, CANDIDATE_PASSAGES)
     relevant = tuple(any(is_relevant(p.text, q) for q in item.quotes) for p in found.passages)
-    return Case(item, candidates(profile_question(query), found.passages, found.query_vector, searcher, found.vectors),
-                relevant)
+    profile = profile_question(query)
+    found_candidates = candidates(profile, found.passages, found.query_vector, searcher, found.vectors)
+    return Case(item, found_candidates, relevant)
 
 
 def score(cases: Sequence[Case], settings: Settings) -> Figures:
@@ -80,8 +81,10 @@ def score(cases: Sequence[Case], settings: Settings) -> Figures:
             correct += answer_correct(" ".join(c.text for c in chosen), case.item.must_contain)
         else:
             correct += supported
-    return Figures(correct / max(answerable, 1), cited / max(answerable, 1), abstained_right / max(unanswerable, 1),
-                   abstained_wrong / max(answerable, 1))
+    answered, unanswered = max(answerable, 1), max(unanswerable, 1)
+    return Figures(
+        correct / answered, cited / answered, abstained_right / unanswered, abstained_wrong / answered
+    )
 
 
 def grid(base: Settings) -> Iterable[Settings]:
@@ -102,7 +105,7 @@ def grid(base: Settings) -> Iterable[Settings]:
 
 
 def objective(figures: Sequence[Figures]) -> float:
-    """Mean correctness over the sets, abstention at half weight; false abstention over 0.05 is heavily penalised."""
+    """Mean correctness over the sets, abstention at half weight; false abstention over 0.05 costs double."""
     return sum(
         f.correct + 0.5 * f.abstention - 2.0 * max(0.0, f.false_abstention - 0.05) for f in figures
     ) / max(len(figures), 1)
@@ -132,7 +135,8 @@ def main() -> None:
     }
     tuning = ["built-in dev"]
     if args.foreign:
-        foreign_searcher = open_searcher(corpus_settings(settings, args.foreign_corpus, own_home=True), ingest_corpus=True)
+        foreign_settings = corpus_settings(settings, args.foreign_corpus, own_home=True)
+        foreign_searcher = open_searcher(foreign_settings, ingest_corpus=True)
         sets["foreign dev"] = cached_cases(foreign_searcher, load_dataset([args.foreign]).questions)
         tuning.append("foreign dev")
     best = max(grid(settings), key=lambda s: objective([score(sets[name], s) for name in tuning]))

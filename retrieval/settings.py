@@ -76,7 +76,9 @@ class Settings(BaseSettings):
         description="Everyday words and the official terms documents use for them (a question's 'gun licence' also "
         "searches 'firearms licensing'): builtin, none, or a TOML file with a [terms] table.",
     )
-    max_answer_sentences: int = Field(5, ge=1, description="Most sentences an answer quotes (each needs keep_ratio of the best score).")
+    max_answer_sentences: int = Field(
+        5, ge=1, description="Most sentences an answer quotes (each needs keep_ratio of the best score)."
+    )
     abstain_below: float = Field(0.35, description="Least score the best sentence needs, else abstain.")
     sentence_scoring: SentenceScoring = Field(default_factory=SentenceScoring)
     keep_ratio: float = Field(0.6, gt=0, le=1, description="Further sentences need this share of the best score.")
