@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evals.cli import corpus_settings
-from evals.dataset import Item, load_dataset
+from evals.dataset import Conversation, Dataset, Item, load_dataset
 from evals.metrics import answer_correct, is_relevant
 from evals.runner import open_searcher
 from retrieval.answer import CANDIDATE_PASSAGES
@@ -28,7 +28,7 @@ from retrieval.conversation import Turn, condense
 from retrieval.profile import profile_question
 from retrieval.scoring import Candidate, candidates, choose
 from retrieval.search import Searcher
-from retrieval.settings import SentenceScoring, Settings, load_settings
+from retrieval.settings import Settings, load_settings
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,9 @@ class Figures:
     false_abstention: float  # answerable items abstained on
 
 
-def cached_cases(searcher: Searcher, items: Iterable[Item], conversations: Iterable = ()) -> list[Case]:
+def cached_cases(
+    searcher: Searcher, items: Iterable[Item], conversations: Iterable[Conversation] = ()
+) -> list[Case]:
     cases = [_case(item, item.question, searcher) for item in items]
     for conversation in conversations:
         history: list[Turn] = []
@@ -116,6 +118,15 @@ def _line(name: str, figures: Figures) -> str:
             f"abstention={figures.abstention:.3f} false_abstention={figures.false_abstention:.3f}")
 
 
+def _split(dataset: Dataset, searcher: Searcher, heldout: bool) -> list[Case]:
+    """The cases of the held-out split, or of everything else."""
+    def wanted(split: str | None) -> bool:
+        return (split == "heldout") == heldout
+
+    items = [i for i in dataset.questions if wanted(i.split)]
+    return cached_cases(searcher, items, [c for c in dataset.conversations if wanted(c.split)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path)
@@ -128,10 +139,8 @@ def main() -> None:
     own = load_dataset()
     searcher = open_searcher(settings)
     sets = {
-        "built-in dev": cached_cases(searcher, [i for i in own.questions if i.split != "heldout"],
-                                     [c for c in own.conversations if c.split != "heldout"]),
-        "built-in heldout": cached_cases(searcher, [i for i in own.questions if i.split == "heldout"],
-                                         [c for c in own.conversations if c.split == "heldout"]),
+        "built-in dev": _split(own, searcher, heldout=False),
+        "built-in heldout": _split(own, searcher, heldout=True),
     }
     tuning = ["built-in dev"]
     if args.foreign:
