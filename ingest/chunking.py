@@ -21,6 +21,7 @@ from llama_index.core.schema import BaseNode, TextNode
 from pydantic import PrivateAttr
 
 from retrieval.sentences import sentence_spans
+from retrieval.turns import speaker_of
 
 TokenCounter = Callable[[str], int]
 
@@ -28,10 +29,6 @@ TokenCounter = Callable[[str], int]
 _NUMBER = r"\d{1,3}(?:\.\d{1,2}){1,2}(?=\.?\s+[A-Z(“\"‘'])|\d{1,3}(?=\.\s+\S)"
 _NUMBERED = re.compile(rf"^({_NUMBER})\.?\s+\S")
 _NUMBERED_LINE = re.compile(rf"\n(?=(?:{_NUMBER})\.?\s+\S)")
-# "Kirsty Williams AM: ...", "Mr. Garnett Genuis (Sherwood Park, CPC): ...": a speaker's turn in a transcript.
-_TURN = re.compile(r"^([A-Z][^\n:]{0,150}?):[ \t]+\S")
-_PARENTHESES = re.compile(r"\([^()]*(?:\([^()]*\)[^()]*)*\)")
-_NAME_PARTICLES = frozenset("of the and for de du da van von der le la".split())
 _HEADING_MAX_WORDS = 14
 
 
@@ -102,20 +99,6 @@ def is_table(block: str) -> bool:
     """Rows on their own lines, cells split by " | ": how loaders write a table."""
     rows = block.split("\n")
     return len(rows) >= 2 and all(" | " in row for row in rows)
-
-
-def speaker_of(block: str) -> str:
-    """The speaker a block opens with ("Hon. Bill Blair (Minister of Public Safety): ..." -> "Hon. Bill Blair"), or ""."""
-    match = _TURN.match(block)
-    if not match:
-        return ""
-    name = " ".join(_PARENTHESES.sub(" ", match.group(1)).split())
-    words = name.split()
-    if not 1 <= len(words) <= 8 or not words[0][0].isupper():
-        return ""
-    if any(not (w[0].isupper() or w.lower() in _NAME_PARTICLES) for w in words):
-        return ""
-    return name
 
 
 def _speaker_turns(text: str, blocks: list[_Block]) -> list[_Block]:

@@ -27,6 +27,7 @@ from retrieval.search import Searcher
 from retrieval.windows import Vectors, weighted_share
 from retrieval.sentences import sentence_spans
 from retrieval.settings import SentenceScoring, Settings
+from retrieval.turns import as_name, is_party, speaker_at
 from retrieval.vocabulary import everyday_phrases
 
 
@@ -178,6 +179,7 @@ def candidates(
     for index, passage in enumerate(passages):
         heading = set(tokenize([passage.chunk.context])[0])
         body = set(tokenize([passage.text])[0])
+        opening = as_name(passage.chunk.section.rpartition(" — ")[2])  # who speaks where a transcript's piece begins
         vectors = {(a, b): v for a, b, v in stored.get(passage.chunk.chunk_id, [])}
         fits_period = _fits_period(profile.periods, passage)
         # The sentence before ("this disposal ... for £1.2m" names its subject one sentence earlier).
@@ -201,7 +203,8 @@ def candidates(
             if fits_kind and named:
                 fits_kind = named in present | lead  # a figure of what was asked about, not of something else
             if fits_kind and profile.responder:
-                fits_kind = responds(text, profile.responder)
+                speaker = speaker_at(passage.text, start, opening)  # in a transcript, a party responds by speaking
+                fits_kind = responds(text, profile.responder) or is_party(speaker, profile.responder)
             reason = profile.why and bool(_BECAUSE.search(text))
             verdict = profile.whether and bool(_VERDICT.search(text))
             found.append(

@@ -104,7 +104,7 @@ def test_every_piece_of_a_transcript_names_who_is_speaking(settings, embedder) -
 
 
 def test_a_speaker_is_named_without_the_role_in_brackets() -> None:
-    from ingest.chunking import speaker_of
+    from retrieval.turns import speaker_of
 
     assert speaker_of("Hon. Bill Blair (Minister of Public Safety (Canada)): We will act.") == "Hon. Bill Blair"
     assert speaker_of("Kirsty Williams AM: Thank you.") == "Kirsty Williams AM"

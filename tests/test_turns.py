@@ -1,0 +1,67 @@
+"""A transcript's turns: who speaks each sentence, and a party that responds by speaking."""
+
+import pytest
+
+from retrieval.conversation import ask
+from retrieval.turns import is_party, speaker_at
+
+TEXT = "\n\n".join(
+    [
+        "Sian Gwenllian AM: How is quality assured?",
+        "Kirsty Williams AM: Thank you. Estyn and HEFCW work together on it.",
+        "That continues under the new Act.",
+        "Gareth Pierce: We correct errors when they are found.",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "opening", "speaker"),
+    [
+        ("How is quality", "", "Sian Gwenllian AM"),
+        ("Estyn and HEFCW", "", "Kirsty Williams AM"),
+        ("That continues", "", "Kirsty Williams AM"),  # a turn's later paragraph is still hers
+        ("We correct errors", "", "Gareth Pierce"),
+    ],
+)
+def test_each_sentence_is_spoken_by_the_turn_it_stands_in(sentence: str, opening: str, speaker: str) -> None:
+    assert speaker_at(TEXT, TEXT.index(sentence), opening) == speaker
+
+
+def test_a_piece_that_opens_mid_turn_is_spoken_by_who_was_speaking_where_it_begins() -> None:
+    assert speaker_at("and so we will act.\n\nMore on that later.", 5, "Kirsty Williams AM") == "Kirsty Williams AM"
+    assert speaker_at("The budget rose by £2m.", 4) == ""
+
+
+def test_a_party_is_its_name_with_or_without_a_title() -> None:
+    assert is_party("Kirsty Williams AM", "Kirsty Williams")
+    assert is_party("Kirsty Williams AM", "Kirsty Williams AM")
+    assert not is_party("Gareth Pierce", "WJEC")
+    assert not is_party("", "Kirsty Williams")
+
+
+def test_a_named_party_responds_by_speaking_in_a_transcript(tmp_path, embedder) -> None:
+    from ingest.pipeline import ingest
+    from retrieval.search import Searcher
+    from retrieval.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    turns = [
+        "Lynne Neagle AM: Welcome to the committee. Item 2 is scrutiny of the Higher Education Act with the Minister.",
+        "Sian Gwenllian AM: Minister, how is the quality of provision assured across the sector?",
+        "Kirsty Williams AM: Thank you, Siân. Estyn and the funding council work together on quality assessment, "
+        "and that duty covers all the education provided by a regulated institution.",
+        "Huw Morris: The funding council publishes its assessment every year.",
+        "Lynne Neagle AM: Thank you. We move on to fair access.",
+    ]
+    (corpus / "committee.txt").write_text("# Education committee transcript\n\n" + "\n\n".join(turns) + "\n")
+    settings = Settings(home=tmp_path / "home", corpus=corpus)
+    assert not ingest([corpus], settings, embedder=embedder).failed
+    searcher = Searcher(settings, embedder=embedder)
+
+    answer = ask("How did Kirsty Williams AM answer the question about quality assurance?", searcher)
+    assert not answer.abstained
+    assert "Estyn and the funding council work together on quality assessment" in answer.text
+    # Named in her turn, but never speaking: nothing says how Estyn responded.
+    assert ask("How did Estyn respond to the question about quality assurance?", searcher).abstained
