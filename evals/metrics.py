@@ -313,7 +313,7 @@ class Metrics:
     generation: dict[str, float | None] | None = None
     conflict_both_cited: float | None = None  # only when the set has conflict items
     conflict_flagged: float | None = None  # of the conflict items, the share whose answer says they disagree
-    false_conflict: float | None = None  # of the other answerable items, the share whose answer says so
+    false_conflict: float | None = None  # of the other answerable items (any set), the share whose answer says so
 
     def get(self, key: str) -> float | None:
         """A metric by its report key, e.g. ``"hit@5"``."""
@@ -393,10 +393,8 @@ def aggregate(scores: Sequence[ItemScore]) -> Metrics:
         generation=_generation(scores),
         conflict_both_cited=mean(float(s.both_cited) for s in scores if s.both_cited is not None),
         conflict_flagged=mean(float(s.flagged) for s in scores if s.both_cited is not None),
-        false_conflict=(
-            mean(float(s.flagged) for s in answerable if s.both_cited is None)
-            if any(s.both_cited is not None for s in scores) else None
-        ),
+        # On every set: a notice that documents disagree where they do not misleads on any corpus.
+        false_conflict=mean(float(s.flagged) for s in answerable if s.both_cited is None),
     )
 
 

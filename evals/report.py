@@ -67,7 +67,9 @@ def items_json(result: EvalResult) -> list[dict[str, Any]]:
         for name, scores in by_system.items():
             own = scores[index]
             passed, why = own.outcome
-            entry: dict[str, Any] = {"rank": own.rank, "abstained": own.abstained, "passed": passed, "why": why}
+            entry: dict[str, Any] = {
+                "rank": own.rank, "abstained": own.abstained, "flagged": own.flagged, "passed": passed, "why": why
+            }
             if name.startswith("quorum"):  # the baselines' "answer" is their top passage
                 entry["answer"] = own.answer
             systems[name] = entry
@@ -136,7 +138,8 @@ def _keys(metrics: Iterable[Metrics]) -> list[str]:
     metrics = list(metrics)
     generated = any(m.generation for m in metrics)
     conflicts = any(m.conflict_both_cited is not None for m in metrics)
-    shown = ["conflict_both_cited", "conflict_flagged", "false_conflict"] if conflicts else []
+    shown = ["conflict_both_cited", "conflict_flagged"] if conflicts else []
+    shown += ["false_conflict"] if any(m.false_conflict is not None for m in metrics) else []
     return list(METRIC_KEYS) + shown + (list(GENERATION_KEYS) if generated else [])
 
 

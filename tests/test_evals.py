@@ -261,6 +261,16 @@ def _score(
     )
 
 
+def test_a_disagreement_notice_where_none_is_due_is_counted_on_a_set_without_conflict_items() -> None:
+    from dataclasses import replace
+
+    flagged = [replace(_score(True, False, True), flagged=True), _score(True, False, True), _score(False, True)]
+    metrics = aggregate(flagged)
+    assert metrics.false_conflict == 0.5  # of the two answerable items, one said the documents disagree
+    assert metrics.conflict_flagged is None and metrics.conflict_both_cited is None
+    assert "false_conflict" in metrics.as_dict() and "conflict_flagged" not in metrics.as_dict()
+
+
 def test_abstention_is_counted_on_unanswerable_and_answerable_questions_apart() -> None:
     metrics = aggregate(
         [
