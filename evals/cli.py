@@ -5,7 +5,6 @@ Registered in ``ui/cli.py`` as ``app.command("eval")(eval_command)``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -16,22 +15,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from evals.dataset import load_dataset
+from evals.runner import corpus_settings
 from evals.systems import SYSTEM_NAMES
 from retrieval.errors import ConfigError, QuorumError
 from retrieval.settings import Settings, load_settings
-
-
-def corpus_settings(settings: Settings, corpus: Path, own_home: bool) -> Settings:
-    """Settings for evaluating over ``corpus``: with ``own_home``, a data directory of its own,
-    named for the folder, so that another corpus's index (the shipped one) is never touched."""
-    if not corpus.is_dir():
-        raise ConfigError(f"--corpus {corpus}: not a folder")
-    update: dict[str, object] = {"corpus": corpus}
-    if own_home:
-        resolved = corpus.resolve()
-        digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:8]
-        update["home"] = settings.home / "eval" / f"{resolved.name}-{digest}"
-    return settings.model_copy(update=update)
 
 
 def eval_command(

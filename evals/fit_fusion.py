@@ -18,13 +18,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals.cli import corpus_settings
 from evals.dataset import Item, load_dataset
 from evals.metrics import is_relevant
-from evals.runner import open_searcher
+from evals.runner import corpus_searcher, open_searcher
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.search import Searcher
-from retrieval.settings import Settings, load_settings
+from retrieval.settings import load_settings
 
 WEIGHTED = ("lexical", "dense", "sentences")
 
@@ -81,8 +80,7 @@ def main() -> None:
     settings = settings.model_copy(update={"sentence_weight": max(settings.sentence_weight, 1e-9)})
     own = load_dataset()
     own_searcher = open_searcher(settings)
-    foreign_settings: Settings = corpus_settings(settings, args.foreign_corpus, own_home=True)
-    foreign_searcher = open_searcher(foreign_settings, ingest_corpus=True)
+    foreign_searcher = corpus_searcher(settings, args.foreign_corpus)
     foreign = load_dataset([args.foreign])
     sets = {
         "built-in dev": cases([i for i in own.questions if i.split != "heldout"], own_searcher),

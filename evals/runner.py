@@ -8,6 +8,7 @@ latency.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +31,7 @@ from evals.metrics import (
     retrieval_score,
 )
 from evals.systems import HistoryTurn, System, SystemAnswer, build_systems, parse_system_names
+from retrieval.errors import ConfigError
 from retrieval.settings import Settings
 
 if TYPE_CHECKING:
@@ -146,6 +148,24 @@ def group_metrics(
         group: {name: aggregate([s for s in items if key(s) == group]) for name, items in scores.items()}
         for group in groups
     }
+
+
+def corpus_settings(settings: Settings, corpus: Path, own_home: bool) -> Settings:
+    """Settings for evaluating over ``corpus``: with ``own_home``, a data directory of its own,
+    named for the folder, so that another corpus's index (the shipped one) is never touched."""
+    if not corpus.is_dir():
+        raise ConfigError(f"--corpus {corpus}: not a folder")
+    update: dict[str, object] = {"corpus": corpus}
+    if own_home:
+        resolved = corpus.resolve()
+        digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:8]
+        update["home"] = settings.home / "eval" / f"{resolved.name}-{digest}"
+    return settings.model_copy(update=update)
+
+
+def corpus_searcher(settings: Settings, corpus: Path) -> Searcher:
+    """The searcher over ``corpus`` in a data directory of its own, ingested first (incremental)."""
+    return open_searcher(corpus_settings(settings, corpus, own_home=True), ingest_corpus=True)
 
 
 def open_searcher(

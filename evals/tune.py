@@ -19,10 +19,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals.cli import corpus_settings
 from evals.dataset import Conversation, Dataset, Item, load_dataset
 from evals.metrics import answer_correct, is_relevant
-from evals.runner import open_searcher
+from evals.runner import corpus_searcher, open_searcher
 from retrieval.answer import CANDIDATE_PASSAGES
 from retrieval.conversation import Turn, condense
 from retrieval.profile import profile_question
@@ -144,9 +143,8 @@ def main() -> None:
     }
     tuning = ["built-in dev"]
     if args.foreign:
-        foreign_settings = corpus_settings(settings, args.foreign_corpus, own_home=True)
-        foreign_searcher = open_searcher(foreign_settings, ingest_corpus=True)
-        sets["foreign dev"] = cached_cases(foreign_searcher, load_dataset([args.foreign]).questions)
+        foreign = load_dataset([args.foreign]).questions
+        sets["foreign dev"] = cached_cases(corpus_searcher(settings, args.foreign_corpus), foreign)
         tuning.append("foreign dev")
     best = max(grid(settings), key=lambda s: objective([score(sets[name], s) for name in tuning]))
     for label, chosen in (("current", settings), ("tuned", best)):

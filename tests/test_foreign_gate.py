@@ -75,7 +75,7 @@ def test_every_item_says_where_its_passage_ranked_and_whether_it_passed(report: 
 
 
 def test_the_corpus_gets_a_data_directory_of_its_own(tmp_path: Path) -> None:
-    from evals.cli import corpus_settings
+    from evals.runner import corpus_settings
     from retrieval.settings import Settings
 
     settings = Settings(home=tmp_path / "home")
