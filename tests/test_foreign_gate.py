@@ -69,7 +69,7 @@ def test_every_item_says_where_its_passage_ranked_and_whether_it_passed(report: 
     first = items[0]
     assert first["id"] and first["question"]
     ours = first["systems"]["quorum"]
-    assert set(ours) == {"rank", "abstained", "passed", "why", "answer"}
+    assert set(ours) == {"rank", "abstained", "flagged", "passed", "why", "answer"}
     assert "answer" not in first["systems"]["bm25"]  # a baseline's answer is its top passage
     assert all(i["systems"]["quorum"]["passed"] == (not i["systems"]["quorum"]["why"]) for i in items)
 
