@@ -179,7 +179,6 @@ def candidates(
     for index, passage in enumerate(passages):
         heading = set(tokenize([passage.chunk.context])[0])
         body = set(tokenize([passage.text])[0])
-        opening = as_name(passage.chunk.section.rpartition(" — ")[2])  # who speaks where a transcript's piece begins
         vectors = {(a, b): v for a, b, v in stored.get(passage.chunk.chunk_id, [])}
         fits_period = _fits_period(profile.periods, passage)
         # The sentence before ("this disposal ... for £1.2m" names its subject one sentence earlier).
@@ -203,7 +202,9 @@ def candidates(
             if fits_kind and named:
                 fits_kind = named in present | lead  # a figure of what was asked about, not of something else
             if fits_kind and profile.responder:
-                speaker = speaker_at(passage.text, start, opening)  # in a transcript, a party responds by speaking
+                # In a transcript a party responds by speaking; the section names who speaks where a piece begins.
+                opening = as_name(passage.chunk.section.rpartition(" — ")[2])
+                speaker = speaker_at(passage.text, start, opening)
                 fits_kind = responds(text, profile.responder) or is_party(speaker, profile.responder)
             reason = profile.why and bool(_BECAUSE.search(text))
             verdict = profile.whether and bool(_VERDICT.search(text))

@@ -41,7 +41,7 @@ def speaker_at(text: str, offset: int, opening: str = "") -> str:
     a turn, or ``opening`` (who was speaking where ``text`` begins) when none does."""
     starts = [0, *(m.end() for m in _PARAGRAPH.finditer(text, 0, offset))]
     for start in reversed(starts):
-        if start <= offset and (name := speaker_of(text[start:])):
+        if name := speaker_of(text[start:]):
             return name
     return opening
 
