@@ -39,6 +39,7 @@ class Span:
     paragraph: str = ""
     section: str = ""
     header: str = ""  # a table's header row, for a chunk of its later rows
+    speaker: str = ""  # in a transcript, who is speaking where the span begins
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,13 @@ def _section_spans(
     pending_start = headings[0].start if headings else None
     packed: list[_Block] = []
 
-    def emit(pieces: list[tuple[int, int]], paragraph: str, where: str = section, header: str = "") -> None:
+    def emit(
+        pieces: list[tuple[int, int]],
+        paragraph: str,
+        where: str = section,
+        header: str = "",
+        speaker: str = "",
+    ) -> None:
         nonlocal pending_start
         for n, (start, end) in enumerate(pieces):
             if pending_start is not None:
@@ -188,7 +195,7 @@ def _section_spans(
                 else:
                     spans.append(Span(pending_start, headings[-1].end, paragraph, section))
                 pending_start = None
-            spans.append(Span(start, end, paragraph, where, header if n else ""))
+            spans.append(Span(start, end, paragraph, where, header if n else "", speaker))
 
     def flush_packed() -> None:
         if not packed:
@@ -199,7 +206,8 @@ def _section_spans(
         for start, end in _pack(text, packed, count, limit) if turns else []:
             # A piece of a transcript says who is speaking where it begins (a long turn's later pieces too).
             speaker = next((b.speaker for b in reversed(turns) if b.start <= start), "")
-            emit([(start, end)], agenda_number, " — ".join(part for part in (section, speaker) if part))
+            where = " — ".join(part for part in (section, speaker) if part)
+            emit([(start, end)], agenda_number, where, speaker=speaker)
         packed.clear()
 
     for unit in _units(body):
@@ -311,6 +319,7 @@ class StructureNodeParser(NodeParser):
                             "paragraph": span.paragraph,
                             "section": span.section,
                             "header": span.header,
+                            "speaker": span.speaker,
                         },
                         relationships={"1": node.as_related_node_info()},  # SOURCE
                     )

@@ -38,7 +38,9 @@ from retrieval.sentences import chunk_sentences, content_hash
 from retrieval.settings import Settings
 from retrieval.store import DocumentWrite, Owner, Store, version_of
 
-PIPELINE_VERSION = "7"  # 7: decimal paragraph numbers (5.1); 6: PDFs read page by page (pages, tables, OCR); 5: transcript speakers
+# 8: a transcript passage's opening speaker; 7: decimal paragraph numbers (5.1);
+# 6: PDFs read page by page (pages, tables, OCR); 5: transcript speakers
+PIPELINE_VERSION = "8"
 
 log = logging.getLogger("quorum.ingest")
 
@@ -179,6 +181,7 @@ def prepare(
             paragraph=str(node.metadata.get("paragraph", "")),
             section=str(node.metadata.get("section", "")),
             header=str(node.metadata.get("header", "")),
+            speaker=str(node.metadata.get("speaker", "")),
             **_page_fields(loaded.pages, spans, start, end),
         )
         embed_text = embedding_text(draft, embedder.count_tokens, embedder.max_tokens)

@@ -40,6 +40,7 @@ class Chunk:
     page_starts: tuple[int, ...] = ()  # where in ``text`` each of those pages begins (the first at 0)
     ocr: bool = False  # some of its text was read from a page image
     header: str = ""  # a table's header row, when the passage holds later rows of the table
+    speaker: str = ""  # in a transcript, who is speaking where the passage begins ("Kirsty Williams AM")
 
     @property
     def page(self) -> str:

@@ -27,7 +27,7 @@ from retrieval.search import Searcher
 from retrieval.windows import Vectors, weighted_share
 from retrieval.sentences import sentence_spans
 from retrieval.settings import SentenceScoring, Settings
-from retrieval.turns import as_name, is_party, speaker_at
+from retrieval.turns import is_party, speaker_at
 from retrieval.vocabulary import everyday_phrases
 
 
@@ -202,9 +202,8 @@ def candidates(
             if fits_kind and named:
                 fits_kind = named in present | lead  # a figure of what was asked about, not of something else
             if fits_kind and profile.responder:
-                # In a transcript a party responds by speaking; the section names who speaks where a piece begins.
-                opening = as_name(passage.chunk.section.rpartition(" — ")[2])
-                speaker = speaker_at(passage.text, start, opening)
+                # In a transcript a party responds by speaking.
+                speaker = speaker_at(passage.text, start, passage.chunk.speaker)
                 fits_kind = responds(text, profile.responder) or is_party(speaker, profile.responder)
             reason = profile.why and bool(_BECAUSE.search(text))
             verdict = profile.whether and bool(_VERDICT.search(text))

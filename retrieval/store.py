@@ -148,6 +148,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         meta["ocr"] = 1
     if chunk.header:
         meta["header"] = chunk.header
+    if chunk.speaker:
+        meta["speaker"] = chunk.speaker
     return meta
 
 
@@ -255,6 +257,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         page_starts=tuple(json.loads(str(meta.get("page_starts") or "[]"))),
         ocr=bool(meta.get("ocr")),
         header=str(meta.get("header", "")),
+        speaker=str(meta.get("speaker", "")),
     )
 
 

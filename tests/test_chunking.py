@@ -100,6 +100,14 @@ def test_every_piece_of_a_transcript_names_who_is_speaking(settings, embedder) -
     continuing = [section for text, section in pieces if "Quality assurance point" in text and ":" not in text]
     assert len(continuing) > 1
     assert all(section == "Committee meeting transcript — Kirsty Williams AM" for section in continuing)
+    # And so does its own field: who speaks where it begins.
+    assert {s.speaker for s in spans if TRANSCRIPT[s.start : s.end].startswith("Quality")} == {"Kirsty Williams AM"}
+
+
+def test_a_heading_that_reads_as_a_name_is_no_speaker(embedder) -> None:
+    text = "Inspection of the force\n\nChief Constable\n\nThe inspectorate found crime recording weak.\n"
+    spans = split_structure(text, embedder.count_tokens, 60)
+    assert [s.speaker for s in spans] == [""] * len(spans)
 
 
 

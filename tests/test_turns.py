@@ -65,3 +65,25 @@ def test_a_named_party_responds_by_speaking_in_a_transcript(tmp_path, embedder) 
     assert "Estyn and the funding council work together on quality assessment" in answer.text
     # Named in her turn, but never speaking: nothing says how Estyn responded.
     assert ask("How did Estyn respond to the question about quality assurance?", searcher).abstained
+
+
+def test_a_section_headed_with_a_party_s_title_is_not_that_party_speaking(tmp_path, embedder) -> None:
+    from ingest.pipeline import ingest
+    from retrieval.search import Searcher
+    from retrieval.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    report = [
+        "# Inspection of Westshire Police",
+        "## Chief Constable",
+        "The inspectorate found that the quality assurance of crime recording was weak in every district.",
+        "Supervisors did not check whether victims were told about the outcome of their case.",
+    ]
+    (corpus / "inspection.md").write_text("\n\n".join(report) + "\n")
+    settings = Settings(home=tmp_path / "home", corpus=corpus)
+    assert not ingest([corpus], settings, embedder=embedder).failed
+    searcher = Searcher(settings, embedder=embedder)
+    assert all(not c.speaker for c in searcher.lexical.chunks)
+    # The section is about the Chief Constable; nothing in it is the Chief Constable's reply.
+    assert ask("How did the Chief Constable respond to the findings on quality assurance?", searcher).abstained
