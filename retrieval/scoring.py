@@ -11,6 +11,7 @@ or ``fits_period`` false, so that abstention can say why nothing answered.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ from retrieval.search import Searcher
 from retrieval.windows import Vectors, weighted_share
 from retrieval.sentences import sentence_spans
 from retrieval.settings import SentenceScoring, Settings
-from retrieval.turns import is_party, speaker_at
+from retrieval.turns import introduced_for, is_party, speaker_at
 from retrieval.vocabulary import everyday_phrases
 
 
@@ -173,6 +174,10 @@ def candidates(
     def held(term: str, where: set[str]) -> bool:
         return term in where or not stand_ins.get(term, frozenset()).isdisjoint(where)
 
+    @functools.cache
+    def speaks_for(speaker: str, doc_id: str) -> bool:
+        return introduced_for(speaker, str(profile.responder), _document_text(doc_id, searcher.lexical))
+
     known = known or {}
     stored = {**known, **searcher.store.sentence_vectors([p.chunk for p in passages if p.chunk.chunk_id not in known])}
     found: list[Candidate] = []
@@ -202,9 +207,11 @@ def candidates(
             if fits_kind and named:
                 fits_kind = named in present | lead  # a figure of what was asked about, not of something else
             if fits_kind and profile.responder:
-                # In a transcript a party responds by speaking.
+                # In a transcript a party responds by speaking, itself or through someone introduced as its own.
                 speaker = speaker_at(passage.text, start, passage.chunk.speaker)
-                fits_kind = responds(text, profile.responder) or is_party(speaker, profile.responder)
+                fits_kind = responds(text, profile.responder) or bool(speaker) and (
+                    is_party(speaker, profile.responder) or speaks_for(speaker, passage.chunk.doc.doc_id)
+                )
             reason = profile.why and bool(_BECAUSE.search(text))
             verdict = profile.whether and bool(_VERDICT.search(text))
             found.append(
@@ -224,6 +231,12 @@ def _stand_ins(query: str, searcher: Searcher) -> dict[str, frozenset[str]]:
         for term in question_terms(phrase):
             found[term] = found.get(term, frozenset()) | official
     return found
+
+
+def _document_text(doc_id: str, snapshot: LexicalIndex) -> str:
+    """A document's text as its passages hold it, in order."""
+    chunks = sorted((c for c in snapshot.chunks if c.doc.doc_id == doc_id), key=lambda c: c.index)
+    return "\n\n".join(c.text for c in chunks)
 
 
 def _lead_in(passage: Passage, snapshot: LexicalIndex) -> str:

@@ -15,6 +15,8 @@ _TURN = re.compile(r"^([A-Z][^\n:]{0,150}?):[ \t]+\S")
 _PARENTHESES = re.compile(r"\([^()]*(?:\([^()]*\)[^()]*)*\)")
 _NAME_PARTICLES = frozenset("of the and for de du da van von der le la".split())
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
+_TITLE = re.compile(r"^(?:right|hon|honourable|mr|mrs|ms|miss|dr|sir|dame|prof|professor)\.?\s+", re.I)
+_SEAT = re.compile(r"\s+(?:AM|MS|MP|MSP|MLA|MEP)$")
 
 
 def as_name(text: str) -> str:
@@ -50,3 +52,23 @@ def is_party(speaker: str, party: str) -> bool:
     """Is the speaker the party a question names ("Kirsty Williams AM" for "Kirsty Williams")?"""
     words = set(speaker.casefold().split())
     return bool(speaker) and set(party.casefold().split()) <= words
+
+
+def personal_name(speaker: str) -> str:
+    """The speaker's name without title or seat: "Right Hon. Justin Trudeau" -> "Justin Trudeau",
+    "Kirsty Williams AM" -> "Kirsty Williams"."""
+    name = _SEAT.sub("", speaker)
+    while (bare := _TITLE.sub("", name)) != name:
+        name = bare
+    return name
+
+
+def introduced_for(speaker: str, party: str, text: str) -> bool:
+    """Does ``text`` introduce the speaker as the party's ("I welcome Gareth Pierce, chief executive of the
+    WJEC, ...")? The party must follow the name's comma within a few words: the speaker's role in it."""
+    name = personal_name(speaker)
+    if len(name.split()) < 2:
+        return False
+    match = re.search(rf"\b{re.escape(name)},\s+((?:[\w'’&-]+,?\s+){{0,6}}?){re.escape(party)}\b", text, re.I)
+    # "Kirsty Williams, the WJEC and Estyn": a list of parties, not a role.
+    return bool(match) and match.group(1).strip().casefold() not in {"the", "and", "or"}

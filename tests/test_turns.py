@@ -3,7 +3,7 @@
 import pytest
 
 from retrieval.conversation import ask
-from retrieval.turns import is_party, speaker_at
+from retrieval.turns import introduced_for, is_party, personal_name, speaker_at
 
 TEXT = "\n\n".join(
     [
@@ -48,7 +48,8 @@ def test_a_named_party_responds_by_speaking_in_a_transcript(tmp_path, embedder) 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     turns = [
-        "Lynne Neagle AM: Welcome to the committee. Item 2 is scrutiny of the Higher Education Act with the Minister.",
+        "Lynne Neagle AM: Welcome to the committee. Item 2 is scrutiny of the Higher Education Act. I welcome the "
+        "Minister, and Huw Morris, group director for skills at the Welsh Government.",
         "Sian Gwenllian AM: Minister, how is the quality of provision assured across the sector?",
         "Kirsty Williams AM: Thank you, Siân. Estyn and the funding council work together on quality assessment, "
         "and that duty covers all the education provided by a regulated institution.",
@@ -65,6 +66,36 @@ def test_a_named_party_responds_by_speaking_in_a_transcript(tmp_path, embedder) 
     assert "Estyn and the funding council work together on quality assessment" in answer.text
     # Named in her turn, but never speaking: nothing says how Estyn responded.
     assert ask("How did Estyn respond to the question about quality assurance?", searcher).abstained
+    # The Welsh Government speaks through the official introduced as its own.
+    answer = ask("How did the Welsh Government respond on the assessment of quality?", searcher)
+    assert not answer.abstained
+    assert "The funding council publishes its assessment every year." in answer.text
+
+
+@pytest.mark.parametrize(
+    ("speaker", "introduced", "party"),
+    [
+        ("Gareth Pierce", "I welcome Gareth Pierce, chief executive of the WJEC, and Philip Blaker.", "WJEC"),
+        ("Mike Ebbsworth", "Mike Ebbsworth, assistant director educational support, WJEC, and others", "WJEC"),
+        ("Dr Frank Atherton", "We have Frank Atherton, Chief Medical Officer for Wales.", "Chief Medical Officer"),
+    ],
+)
+def test_a_speaker_introduced_with_a_role_speaks_for_its_body(speaker: str, introduced: str, party: str) -> None:
+    assert introduced_for(speaker, party, introduced)
+
+
+def test_a_body_named_later_in_the_introduction_is_another_speaker_s() -> None:
+    text = "I welcome Gareth Pierce, chief executive of the WJEC, Mike Ebbsworth, assistant director, WJEC, " \
+        "and Philip Blaker, chief executive of Qualifications Wales."
+    assert not introduced_for("Gareth Pierce", "Qualifications Wales", text)
+    assert not introduced_for("Philip Blaker", "WJEC", text)
+    assert not introduced_for("Kirsty Williams AM", "WJEC", "Kirsty Williams, the WJEC and Estyn all agree.")
+
+
+def test_a_name_is_read_without_its_title_or_seat() -> None:
+    assert personal_name("Right Hon. Justin Trudeau") == "Justin Trudeau"
+    assert personal_name("Kirsty Williams AM") == "Kirsty Williams"
+    assert personal_name("Mrs. Cathay Wagantall") == "Cathay Wagantall"
 
 
 def test_a_section_headed_with_a_party_s_title_is_not_that_party_speaking(tmp_path, embedder) -> None:
