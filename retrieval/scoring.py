@@ -12,6 +12,7 @@ or ``fits_period`` false, so that abstention can say why nothing answered.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -174,9 +175,11 @@ def candidates(
     def held(term: str, where: set[str]) -> bool:
         return term in where or not stand_ins.get(term, frozenset()).isdisjoint(where)
 
+    document_text = functools.cache(lambda doc_id: _document_text(doc_id, searcher.lexical))
+
     @functools.cache
     def speaks_for(speaker: str, doc_id: str) -> bool:
-        return introduced_for(speaker, str(profile.responder), _document_text(doc_id, searcher.lexical))
+        return introduced_for(speaker, str(profile.responder), document_text(doc_id))
 
     known = known or {}
     stored = {**known, **searcher.store.sentence_vectors([p.chunk for p in passages if p.chunk.chunk_id not in known])}
@@ -235,8 +238,8 @@ def _stand_ins(query: str, searcher: Searcher) -> dict[str, frozenset[str]]:
 
 def _document_text(doc_id: str, snapshot: LexicalIndex) -> str:
     """A document's text as its passages hold it, in order."""
-    chunks = sorted((c for c in snapshot.chunks if c.doc.doc_id == doc_id), key=lambda c: c.index)
-    return "\n\n".join(c.text for c in chunks)
+    ids = itertools.takewhile(bool, (snapshot.by_position.get((doc_id, i), "") for i in itertools.count()))
+    return "\n\n".join(snapshot.by_id[i].text for i in ids)
 
 
 def _lead_in(passage: Passage, snapshot: LexicalIndex) -> str:
