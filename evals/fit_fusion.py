@@ -2,7 +2,10 @@
 
 Each question's rankings (BM25, dense over chunks, dense over sentences, and
 the by-date, named-document and follow-up ones where they apply) are computed
-once; a grid of weights and RRF constants is then scored on them. The choice
+once; a grid of weights and RRF constants is then scored on them. The sentence
+windows rank the first rankings' fused candidates, so which passages they rank
+depends on the weights: each passage's window score is computed once, and the
+windows ranking is drawn again from it for every point of the grid. The choice
 maximises the mean MRR@10 of the two development sets (the built-in dev split
 and a foreign set, another corpus with questions written by others), so that
 a weight that helps one corpus and hurts the other loses.
@@ -22,8 +25,9 @@ from evals.dataset import Item, load_dataset
 from evals.metrics import is_relevant
 from evals.runner import corpus_searcher, open_searcher
 from retrieval.fusion import reciprocal_rank_fusion
-from retrieval.search import Searcher
+from retrieval.search import BEFORE_WINDOWS, Searcher
 from retrieval.settings import load_settings
+from retrieval.windows import WindowWeights, rank_by_window, window_scores
 
 WEIGHTED = ("lexical", "dense", "sentences")
 
@@ -33,28 +37,48 @@ class Case:
     item: Item
     lists: list[tuple[str, list[str], float]]  # name, ids, configured weight
     relevant: frozenset[str]
+    window_scores: dict[str, float]  # every first-stage candidate's best-sentence score
+    window_candidates: int  # how many of the first fused candidates the windows rank
 
 
 def cases(items: Iterable[Item], searcher: Searcher) -> list[Case]:
+    settings = searcher.settings
     found = []
     for item in items:
         if not item.answerable:
             continue
         ranked = searcher.rankings(item.question, 10)
-        pool = {i for r in ranked.lists for i in r.ids}
+        pool = list(dict.fromkeys(i for r in ranked.lists for i in r.ids))
         relevant = frozenset(
             i for i in pool if any(is_relevant(ranked.chunks[i].text, q) for q in item.quotes)
         )
-        found.append(Case(item, [(r.name, r.ids, r.weight) for r in ranked.lists], relevant))
+        first_ids = dict.fromkeys(i for r in ranked.lists if r.name in BEFORE_WINDOWS for i in r.ids)
+        first = [ranked.chunks[i] for i in first_ids]
+        scores = window_scores(
+            first, searcher.store.sentence_vectors(first), ranked.idf, ranked.vector,
+            WindowWeights(similarity=settings.window_similarity),
+        )
+        lists = [(r.name, r.ids, r.weight) for r in ranked.lists]
+        found.append(Case(item, lists, relevant, scores, settings.window_candidates))
     return found
+
+
+def fused_ranking(case: Case, weights: dict[str, float], rrf_k: int) -> list[str]:
+    """The case's fused ranking with these weights, its windows drawn from the candidates they pick."""
+    lists = [(name, ids, weights.get(name, weight)) for name, ids, weight in case.lists]
+    if weights.get("windows", 0.0) > 0:
+        first = [(ids, w) for name, ids, w in lists if name in BEFORE_WINDOWS]
+        picked = reciprocal_rank_fusion([l for l, _ in first], [w for _, w in first], k=rrf_k)
+        windows = rank_by_window([i for i, _ in picked[: case.window_candidates]], case.window_scores)
+        lists = [item for item in lists if item[0] != "windows"] + [("windows", windows, weights["windows"])]
+    return [i for i, _ in reciprocal_rank_fusion([l for _, l, _ in lists], [w for *_, w in lists], k=rrf_k)]
 
 
 def measure(found: Sequence[Case], weights: dict[str, float], rrf_k: int) -> dict[str, float]:
     """hit@1, hit@5 and MRR@10 of the fused ranking with these weights."""
     hit1 = hit5 = mrr = 0.0
     for case in found:
-        lists = [(ids, weights.get(name, weight)) for name, ids, weight in case.lists]
-        fused = [i for i, _ in reciprocal_rank_fusion([l for l, _ in lists], [w for _, w in lists], k=rrf_k)][:10]
+        fused = fused_ranking(case, weights, rrf_k)[:10]
         rank = next((n for n, i in enumerate(fused, 1) if i in case.relevant), None)
         hit1 += rank == 1
         hit5 += rank is not None and rank <= 5

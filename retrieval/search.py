@@ -26,6 +26,10 @@ from retrieval.vocabulary import load_vocabulary, official_terms
 from retrieval.windows import Vectors, WindowWeights, window_ranking
 
 
+# The rankings whose fusion picks the candidates the sentence windows rank again.
+BEFORE_WINDOWS = ("lexical", "dense", "sentences", "named-lexical", "named-sentences")
+
+
 class Searcher:
     """Everything a question needs, opened once: store, BM25 index, model.
 
@@ -165,8 +169,9 @@ class Searcher:
                 ]
         chunks = snapshot.by_id
         vectors: dict[str, list[tuple[int, int, np.ndarray]]] = {}
+        idf = snapshot.idf(question_terms(expanded))
         if settings.window_weight > 0:
-            windows, vectors = self._windows(expanded, lists, vector, snapshot)
+            windows, vectors = self._windows(idf, lists, vector, snapshot)
             lists.append(windows)
         pool = list(dict.fromkeys(i for ranking in lists for i in ranking.ids))
         when = when_ranking(query, [chunks[i] for i in pool if i in chunks])
@@ -175,18 +180,18 @@ class Searcher:
         close = near_ranking(near, pool, snapshot, filters)
         if close:
             lists.append(Ranking("near", close, settings.near_weight))
-        return Rankings(lists, vector, chunks, vectors)
+        return Rankings(lists, vector, chunks, vectors, idf)
 
 
     def _windows(
-        self, query: str, lists: list[Ranking], vector: np.ndarray, snapshot: LexicalIndex
+        self, idf: dict[str, float], lists: list[Ranking], vector: np.ndarray, snapshot: LexicalIndex
     ) -> tuple[Ranking, Vectors]:
         """The first rankings' best candidates ranked by their best sentence (see ``retrieval.windows``),
         and the sentence vectors read for them, which the answer stage reuses."""
         settings = self.settings
-        fused = reciprocal_rank_fusion([r.ids for r in lists], [r.weight for r in lists], k=settings.rrf_k)
+        first = [r for r in lists if r.name in BEFORE_WINDOWS]
+        fused = reciprocal_rank_fusion([r.ids for r in first], [r.weight for r in first], k=settings.rrf_k)
         chunks = [snapshot.by_id[i] for i, _ in fused[: settings.window_candidates]]
-        idf = snapshot.idf(question_terms(query))
         weights = WindowWeights(similarity=settings.window_similarity)
         vectors = self.store.sentence_vectors(chunks)
         ranked = window_ranking(chunks, vectors, idf, vector, weights)
@@ -209,6 +214,7 @@ class Rankings:
     vector: np.ndarray  # the query's embedding
     chunks: dict[str, Chunk]  # the snapshot the ids belong to
     vectors: Vectors = field(default_factory=dict)  # sentence vectors already read, by chunk id
+    idf: dict[str, float] = field(default_factory=dict)  # the question's terms' IDF: the windows rank by it
 
 
 _RECENT = re.compile(r"\b(?:latest|current(?:ly)?|now|most recent|recent(?:ly)?|newest|up to date|today)\b", re.I)

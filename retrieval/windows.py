@@ -59,14 +59,32 @@ def best_sentence_score(
     return best
 
 
+def window_scores(
+    chunks: Sequence[Chunk], vectors: Vectors, idf: Mapping[str, float], query_vector: np.ndarray,
+    weights: WindowWeights = WindowWeights(),
+) -> dict[str, float]:
+    """Each chunk's best-sentence score; -1 for a chunk with no stored sentence.
+
+    A chunk's score does not depend on the other candidates, so one set of scores
+    ranks any subset of them (``rank_by_window``).
+    """
+    return {
+        c.chunk_id: best_sentence_score(c, vectors[c.chunk_id], idf, query_vector, weights)
+        if vectors.get(c.chunk_id) else -1.0
+        for c in chunks
+    }
+
+
+def rank_by_window(ids: Sequence[str], scores: Mapping[str, float]) -> list[str]:
+    """``ids`` by their window score, best first; ties (and unscored ids, last) in the order given."""
+    order = sorted(range(len(ids)), key=lambda i: (-scores.get(ids[i], -1.0), i))
+    return [ids[i] for i in order]
+
+
 def window_ranking(
     chunks: Sequence[Chunk], vectors: Vectors, idf: Mapping[str, float], query_vector: np.ndarray,
     weights: WindowWeights = WindowWeights(),
 ) -> list[str]:
     """The chunks' ids, best sentence first; chunks with no stored sentence last, in the order given."""
-    scored = [
-        (best_sentence_score(c, vectors[c.chunk_id], idf, query_vector, weights) if vectors.get(c.chunk_id) else -1.0,
-         -i, c.chunk_id)
-        for i, c in enumerate(chunks)
-    ]
-    return [chunk_id for *_, chunk_id in sorted(scored, reverse=True)]
+    scores = window_scores(chunks, vectors, idf, query_vector, weights)
+    return rank_by_window([c.chunk_id for c in chunks], scores)
