@@ -67,7 +67,11 @@ class Settings(BaseSettings):
     window_weight: float = Field(
         2.0, ge=0, description="Weight of the first candidates ranked again by their best sentence (0: off)."
     )
-    window_candidates: int = Field(30, ge=1, description="How many of the first fused candidates are ranked by sentence.")
+    window_candidates: int = Field(
+        50, ge=1,
+        description="How many of the first fused candidates are ranked by sentence: an answering passage "
+        "that BM25 and the dense ranking both place low is found by its best sentence only if it is among them.",
+    )
     window_similarity: float = Field(
         0.5, ge=0, description="Weight of a sentence's cosine with the question beside its share of the question's terms."
     )
