@@ -29,8 +29,6 @@ from retrieval.search import BEFORE_WINDOWS, Searcher
 from retrieval.settings import load_settings
 from retrieval.windows import WindowWeights, rank_by_window, window_scores
 
-WEIGHTED = ("lexical", "dense", "sentences")
-
 
 @dataclass(frozen=True)
 class Case:
