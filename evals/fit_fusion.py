@@ -52,9 +52,10 @@ def cases(items: Iterable[Item], searcher: Searcher) -> list[Case]:
         )
         first_ids = dict.fromkeys(i for r in ranked.lists if r.name in BEFORE_WINDOWS for i in r.ids)
         first = [ranked.chunks[i] for i in first_ids]
+        unread = [c for c in first if c.chunk_id not in ranked.vectors]  # search read the windows' own
+        vectors = {**ranked.vectors, **searcher.store.sentence_vectors(unread)}
         scores = window_scores(
-            first, searcher.store.sentence_vectors(first), ranked.idf, ranked.vector,
-            WindowWeights(similarity=settings.window_similarity),
+            first, vectors, ranked.idf, ranked.vector, WindowWeights(similarity=settings.window_similarity)
         )
         lists = [(r.name, r.ids, r.weight) for r in ranked.lists]
         found.append(Case(item, lists, relevant, scores, settings.window_candidates))

@@ -237,7 +237,11 @@ def _stand_ins(query: str, searcher: Searcher) -> dict[str, frozenset[str]]:
 
 
 def _document_text(doc_id: str, snapshot: LexicalIndex) -> str:
-    """A document's text as its passages hold it, in order."""
+    """A document's text as its passages hold it, in order.
+
+    Read from the searcher's snapshot rather than ``Store.document_text``: the same state the passages
+    came from, and no read from the store while answering.
+    """
     ids = itertools.takewhile(bool, (snapshot.by_position.get((doc_id, i), "") for i in itertools.count()))
     return "\n\n".join(snapshot.by_id[i].text for i in ids)
 
