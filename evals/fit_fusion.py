@@ -25,7 +25,7 @@ from evals.dataset import Item, load_dataset
 from evals.metrics import is_relevant
 from evals.runner import corpus_searcher, open_searcher
 from retrieval.fusion import reciprocal_rank_fusion
-from retrieval.search import BEFORE_WINDOWS, Searcher
+from retrieval.search import BEFORE_WINDOWS, Searcher, window_pool
 from retrieval.settings import load_settings
 from retrieval.windows import WindowWeights, rank_by_window, window_scores
 
@@ -64,12 +64,11 @@ def cases(items: Iterable[Item], searcher: Searcher) -> list[Case]:
 
 def fused_ranking(case: Case, weights: dict[str, float], rrf_k: int) -> list[str]:
     """The case's fused ranking with these weights, its windows drawn from the candidates they pick."""
-    lists = [(name, ids, weights.get(name, weight)) for name, ids, weight in case.lists]
-    if weights.get("windows", 0.0) > 0:
-        first = [(ids, w) for name, ids, w in lists if name in BEFORE_WINDOWS]
-        picked = reciprocal_rank_fusion([l for l, _ in first], [w for _, w in first], k=rrf_k)
-        windows = rank_by_window([i for i, _ in picked[: case.window_candidates]], case.window_scores)
-        lists = [item for item in lists if item[0] != "windows"] + [("windows", windows, weights["windows"])]
+    lists = [(name, ids, weights.get(name, weight)) for name, ids, weight in case.lists if name != "windows"]
+    window_weight = weights.get("windows", next((w for name, _, w in case.lists if name == "windows"), 0.0))
+    if window_weight > 0:
+        windows = rank_by_window(window_pool(lists, rrf_k, case.window_candidates), case.window_scores)
+        lists.append(("windows", windows, window_weight))
     return [i for i, _ in reciprocal_rank_fusion([l for _, l, _ in lists], [w for *_, w in lists], k=rrf_k)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +28,14 @@ from retrieval.windows import Vectors, WindowWeights, window_ranking
 
 # The rankings whose fusion picks the candidates the sentence windows rank again.
 BEFORE_WINDOWS = ("lexical", "dense", "sentences", "named-lexical", "named-sentences")
+
+
+def window_pool(lists: Iterable[tuple[str, Sequence[str], float]], rrf_k: int, n: int) -> list[str]:
+    """The first ``n`` of the ``BEFORE_WINDOWS`` rankings fused: the passages the sentence windows rank again.
+    ``lists`` holds (name, ids, weight) for every ranking; the others are left out."""
+    first = [(ids, weight) for name, ids, weight in lists if name in BEFORE_WINDOWS]
+    fused = reciprocal_rank_fusion([ids for ids, _ in first], [weight for _, weight in first], k=rrf_k)
+    return [i for i, _ in fused[:n]]
 
 
 class Searcher:
@@ -189,9 +197,8 @@ class Searcher:
         """The first rankings' best candidates ranked by their best sentence (see ``retrieval.windows``),
         and the sentence vectors read for them, which the answer stage reuses."""
         settings = self.settings
-        first = [r for r in lists if r.name in BEFORE_WINDOWS]
-        fused = reciprocal_rank_fusion([r.ids for r in first], [r.weight for r in first], k=settings.rrf_k)
-        chunks = [snapshot.by_id[i] for i, _ in fused[: settings.window_candidates]]
+        pool = window_pool(((r.name, r.ids, r.weight) for r in lists), settings.rrf_k, settings.window_candidates)
+        chunks = [snapshot.by_id[i] for i in pool]
         weights = WindowWeights(similarity=settings.window_similarity)
         vectors = self.store.sentence_vectors(chunks)
         ranked = window_ranking(chunks, vectors, idf, vector, weights)
