@@ -197,7 +197,8 @@ class Searcher:
         """The first rankings' best candidates ranked by their best sentence (see ``retrieval.windows``),
         and the sentence vectors read for them, which the answer stage reuses."""
         settings = self.settings
-        pool = window_pool(((r.name, r.ids, r.weight) for r in lists), settings.rrf_k, settings.window_candidates)
+        named = ((r.name, r.ids, r.weight) for r in lists)
+        pool = window_pool(named, settings.rrf_k, settings.window_candidates)
         chunks = [snapshot.by_id[i] for i in pool]
         weights = WindowWeights(similarity=settings.window_similarity)
         vectors = self.store.sentence_vectors(chunks)
