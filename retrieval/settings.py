@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     public_queue_share: int = Field(
         20, ge=1, description="Requests one client may put in the queue in any 10 seconds, in public mode."
     )
+    public_budget_per_minute: int = Field(
+        120, ge=10, description=(
+            "Work one client may ask for in a minute, in public mode: a question costs 4, a page image 2, "
+            "a PDF 2; the unspent part of a minute's budget carries over up to one minute's worth."
+        ),
+    )
     queue_size: int = Field(100, ge=1, description="Requests that may wait for an answer; more are turned away.")
     concurrency: int = Field(2, ge=1, description="Questions answered at once.")
     admin_password: SecretStr | None = Field(None, description="Admin mode password (QUORUM_ADMIN_PASSWORD).")

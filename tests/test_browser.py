@@ -59,6 +59,14 @@ def hostile_url(hostile_searcher) -> Iterator[str]:
     yield from served(hostile_searcher)
 
 
+RECORD_CSP = """
+window.__quorumCsp = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__quorumCsp.push(`${e.effectiveDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
 class Session:
     """One page of the app, recording any dialog (alert, confirm) that opens."""
 
@@ -66,10 +74,15 @@ class Session:
         self.page: Page = browser.new_page(viewport=viewport)
         self.dialogs: list[str] = []
         self.page.on("dialog", self._dialog)
+        self.page.add_init_script(RECORD_CSP)
         self.page.set_default_timeout(WAIT_MS)
         self.page.goto(url)
         self.page.wait_for_selector("#q-question textarea")
         self.page.wait_for_selector("#q-chat", state="attached")  # Gradio may render the chat after the question box
+
+    def csp_violations(self) -> list[str]:
+        """What the page's Content-Security-Policy blocked so far (recorded from its first script on)."""
+        return self.page.evaluate("window.__quorumCsp || []")
 
     def _dialog(self, dialog) -> None:
         self.dialogs.append(dialog.message)
@@ -97,7 +110,10 @@ class Session:
         self.page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
 
     def close(self) -> None:
+        """Close the page; every test's page must have worked within the security policy."""
+        blocked = self.csp_violations()
         self.page.close()
+        assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
 
 
 @pytest.fixture
@@ -222,6 +238,7 @@ def test_hostile_questions_typed_into_the_public_page_show_as_text(browser: Brow
         "![x](http://127.0.0.1:9/x.png) [click](javascript:alert(1)) **What** is the budget?",
         "\u202eWhat is the budget?\u202c ما هي الميزانية؟ 🚓💷",
         "'; DROP TABLE chunks; -- \x07",
+        "Sign in again at https://example.org/login, www.example.org or help@example.org: what is the budget?",
     ]
     for question in questions:
         session.ask(question)
@@ -233,7 +250,90 @@ def test_hostile_questions_typed_into_the_public_page_show_as_text(browser: Brow
     session.shot("desktop-hostile-questions.png")
     page.wait_for_timeout(500)
     assert session.dialogs == []
+    expect(chat).to_contain_text("Sign in again at https://example.org/login, www.example.org or help@example.org")
     assert page.locator("#q-chat img[src='x'], #q-chat img[src*='127.0.0.1:9'], #q-chat a[href^='javascript']").count() == 0
+    assert page.locator("#q-chat a[href*='example.org']:not(.q-share)").count() == 0  # no text becomes a link
+    session.close()
+
+
+HOSTILE_VALUES = {
+    "a link": '<a href="https://example.org/login">Your session expired: sign in again</a>',
+    "an image": "<img src=x onerror=alert('link')>",
+    "a script": "<script>alert('link')</script><svg onload=alert(2)>",
+    "a javascript URL": "javascript:alert(1)",
+    "entities": "&lt;img src=x onerror=alert(3)&gt; &#60;b&#62;bold&#60;/b&#62;",
+    "10 KB": "budget " * 1500,
+    "control characters": "\x00\x07\x1b[31m\x7f\u0085",
+    "right-to-left marks": "\u202eexe.fdp\u202c \u200fما هي الميزانية؟\u200e",
+}
+SHARED_QUESTION = "What is the Net Budget Requirement for 2023/24?"
+
+
+@pytest.fixture(scope="module")
+def share_url(searcher) -> Iterator[str]:
+    """The public app, its limits raised: every page here comes from one address, and asks once."""
+    yield from served(sharing(searcher, public_questions_per_minute=100, public_budget_per_minute=1000), "public")
+
+
+def _nothing_made_from_the_link(session: Session) -> None:
+    page = session.page
+    page.wait_for_timeout(300)
+    assert session.dialogs == []
+    # The answer's own share link holds the question, percent-encoded, in a relative URL: that one is ours.
+    made = ("a[href*='example.org']:not(.q-share), a[href^='javascript'], img[src='x'], svg[onload], "
+            "#q-chat script, #q-share-note *[onerror]")
+    assert page.locator(made).count() == 0, page.locator(made).evaluate_all("els => els.map(e => e.outerHTML)")
+    shares = page.locator("a.q-share").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert all(href.startswith("?q=") for href in shares)
+    assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
+    assert page.get_by_text("Error", exact=True).count() == 0
+
+
+@pytest.mark.parametrize("name", HOSTILE_VALUES)
+def test_a_share_link_with_hostile_values_in_every_filter_is_answered_and_makes_nothing(
+    browser: Browser, share_url: str, name: str
+) -> None:
+    from urllib.parse import urlencode
+
+    value = HOSTILE_VALUES[name]
+    query = urlencode([("q", SHARED_QUESTION), *((key, value) for key in ("type", "doc", "from", "to", "v"))])
+    session = Session(browser, share_url.rstrip("/") + "/?" + query, DESKTOP)
+    session.wait_for_answers(1)
+    page = session.page
+    expect(page.locator("#q-chat")).to_contain_text("Net Budget Requirement of £273m")
+    note = page.locator("#q-share-note")
+    expect(note).to_contain_text("This link asked for a document type this site does not have; it was ignored.")
+    expect(note).to_contain_text("This link named a document this site does not hold; it was ignored.")
+    assert "example.org" not in note.inner_text() and "alert" not in note.inner_text()
+    _nothing_made_from_the_link(session)
+    if name == "a link":
+        session.shot("desktop-hostile-share-link.png")
+    session.close()
+
+
+def test_a_share_link_whose_question_is_hostile_shows_it_as_text(browser: Browser, share_url: str) -> None:
+    from urllib.parse import urlencode
+
+    question = " ".join(v for k, v in HOSTILE_VALUES.items() if k != "10 KB") + " What is the budget?"
+    session = Session(browser, share_url.rstrip("/") + "/?" + urlencode({"q": question}), DESKTOP)
+    session.wait_for_answers(1)
+    chat = session.page.locator("#q-chat")
+    expect(chat).to_contain_text('<a href="https://example.org/login">Your session expired: sign in again</a>')
+    expect(chat).to_contain_text("&lt;img src=x onerror=alert(3)&gt;")
+    expect(session.page.locator("#q-share-note")).to_have_text(
+        "Invisible control characters in this link's question were removed."
+    )
+    _nothing_made_from_the_link(session)
+    session.close()
+
+
+def test_a_share_link_with_a_question_too_long_asks_nothing_and_says_why(browser: Browser, share_url: str) -> None:
+    from urllib.parse import urlencode
+
+    session = Session(browser, share_url.rstrip("/") + "/?" + urlencode({"q": HOSTILE_VALUES["10 KB"]}), DESKTOP)
+    expect(session.page.locator("#q-share-note")).to_contain_text("so it was not asked")
+    assert session.page.locator("#q-chat small.q-query").count() == 0
+    _nothing_made_from_the_link(session)
     session.close()
 
 
@@ -334,6 +434,20 @@ def test_a_cited_pdf_passage_shows_its_page_with_the_lines_marked_and_opens_the_
     assert response.status == 200 and response.body().startswith(b"%PDF-")
     assert session.dialogs == []
     session.close()
+
+
+def test_a_page_image_past_the_readers_budget_says_why_in_its_place(browser: Browser, pdf_searcher) -> None:
+    for url in served(sharing(pdf_searcher, public_budget_per_minute=10), "public"):  # a question 4, an image 2
+        session = Session(browser, url, DESKTOP)
+        page = session.page
+        session.ask("What is the Band D precept for 2024/25?")
+        page.evaluate("document.querySelectorAll('#q-sources img').forEach(img => { img.loading = 'eager'; })")
+        note = page.locator("#q-sources figure.q-page .q-page-note").first
+        expect(note).to_contain_text("Sorry: you have asked this site for a lot in the last minute; please wait")
+        expect(note).to_have_attribute("role", "status")
+        session.shot("desktop-page-image-refused.png")
+        assert session.dialogs == [] and page.locator(".toast-body").count() == 0
+        session.close()
 
 
 def test_a_link_to_an_answer_opened_by_anyone_answers_it_again_and_a_rating_is_kept(

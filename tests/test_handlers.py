@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -69,11 +70,25 @@ def test_a_link_made_before_the_documents_changed_says_so(act: Handlers) -> None
 def test_a_link_holds_only_the_question_filters_and_stamp() -> None:
     link = share_link("Who chairs the panel?", Filters((), ("a.md",), "", "2024-01-01"), "abcdef1234567890")
     assert set(QueryParams(link[1:]).keys()) == {"q", "doc", "to", "v"}
-    shared = read_link(QueryParams(link[1:]), 1000)
+    shared = read_link(QueryParams(link[1:]), 1000, doc_ids={"a.md"})
     assert shared is not None and shared.stamp == "abcdef123456" and shared.doc_ids == ("a.md",)
-    assert read_link(QueryParams("x=1"), 1000) is None
-    assert read_link(QueryParams("q=" + "a" * 50), 20).question == "a" * 20
+    assert shared.ignored == ()
 
+
+def test_a_link_with_a_type_the_site_lacks_is_answered_without_it_and_says_so(act: Handlers) -> None:
+    question, types, doc_ids, since, until, note = act.opened(_request(f"?q={QUESTION}&type=agenda&type=report"))
+    assert (question, types, doc_ids) == (QUESTION, ["report"], [])
+    assert note == "This link asked for a document type this site does not have; it was ignored."
+    *_, answers, _, _, _, _ = _asked(act, question, (types, doc_ids, since, until))
+    assert answers[0] is not None and "£273m" in answers[0].text
+
+
+def test_a_link_note_never_carries_the_values_it_refused(act: Handlers) -> None:
+    hostile = '<a href="https://example.org/login">Your session expired</a>'
+    query = urlencode([("q", QUESTION), ("type", hostile), ("doc", hostile), ("from", hostile), ("v", hostile)])
+    _, types, doc_ids, since, _, note = act.opened(_request(query))
+    assert (types, doc_ids, since) == ([], [], "")
+    assert "example.org" not in note and "<" not in note and note.count("ignored") == 4
 
 def test_a_rating_and_its_comment_are_stored_and_misses_export_as_evaluation_items(
     act: Handlers, tmp_path: Path

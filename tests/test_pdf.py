@@ -24,7 +24,8 @@ from retrieval.search import Searcher
 from retrieval.settings import Settings
 from retrieval.verify import Verifier
 from tests.conftest import served
-from ui.pages import marked_lines, page_png, passage_boxes, page_words
+from ui.page_drawing import marked_lines, page_words, passage_boxes
+from ui.pages import page_png
 from ingest.pdf import lines_of
 from ui.sources import place
 

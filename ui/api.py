@@ -13,7 +13,7 @@ from retrieval.errors import InvalidQuestion
 from retrieval.search import Searcher
 from ui.chat import message_text, public_message
 from ui.filters import check_known, make_filters
-from ui.guard import Guard, log_question
+from ui.guard import Guard, host_of, log_question
 from ui.handlers import failed
 
 
@@ -52,7 +52,7 @@ def ask_endpoint(searcher: Searcher, guard: Guard) -> Callable[..., dict[str, An
         question = question if isinstance(question, str) else ""
         try:
             asked = [m for m in history or [] if isinstance(m, dict) and m.get("role") == "user"]
-            guard.admit(client, question, len(asked))
+            guard.admit(client, question, len(asked), host_of(request))
             filters = make_filters(types, doc_ids, date_from, date_to)
             check_known(filters, searcher.lexical.documents())
             answer = ask(question, searcher, turns_from_messages(asked, guard), filters=filters or None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -28,12 +29,15 @@ from ui.accessibility import statement_html
 from ui.admin import build_admin_tab
 from ui.api import ask_endpoint
 from ui.auth import admin_check
+from ui.budget import Budget, BudgetedRoutes
 from ui.documents import VIEWER_EMPTY, choices, documents_table
 from ui.filters import status_line
 from ui.guard import Answering, NoUploads, PageTitle, QueueShare, SignInThrottle
 from ui.handlers import Handlers, example_text, new_conversation
 from ui.pages import add_routes as add_page_routes
+from ui.headers import SecurityHeaders
 from ui.sources import EMPTY as SOURCES_EMPTY
+from ui.sources import PAGE_ROUTE, PDF_ROUTE
 from ui.theme import ANNOUNCE_JS, CSS, FOOTER, SOURCES_JS, VIEWER_JS, theme
 from ui.timeline import TIMELINE_EMPTY
 from ui.welcome import example_questions, overview
@@ -45,7 +49,7 @@ ASK_QUEUE = "quorum-ask"  # chat and API share one searcher, so they take turns
 
 def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
     """The page: its layout, and each event wired to a ``Handlers`` method (ui/handlers.py)."""
-    act = Handlers(searcher, mode)
+    act = Handlers(searcher, mode, Budget.public(searcher.settings) if mode == "public" else None)
     settings = searcher.settings
     documents = act.documents()
     doc_types = sorted({d.info.type for d in documents.values() if d.info.type})
@@ -188,7 +192,13 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
             change.then(act.document_lists, None, list_outputs, **private)
 
         gr.api(ask_endpoint(searcher, act.guard), api_name="ask", **answering)
+    if act.budget is not None:
+        _budgets[app] = act.budget
     return app
+
+
+# Each public app's budget, spent by its questions (the handlers) and by its costly routes (the door).
+_budgets: weakref.WeakKeyDictionary[gr.Blocks, Budget] = weakref.WeakKeyDictionary()
 
 
 def start(
@@ -222,7 +232,8 @@ def start(
         auth_message="Quorum admin: sign in as “admin” with the admin password." if auth else None,
         max_file_size=f"{settings.upload_max_mb}mb",
         app_kwargs={"middleware": _middleware(
-            settings, public=public, signing_in=auth is not None, answering=answering_requests(app)
+            settings, public=public, signing_in=auth is not None, answering=answering_requests(app),
+            budget=_budgets.get(app) or Budget.public(settings),
         )},
     )
     if health is not None:
@@ -243,12 +254,16 @@ def answering_requests(app: gr.Blocks) -> Answering:
     )
 
 
-def _middleware(settings: Settings, *, public: bool, signing_in: bool, answering: Answering) -> list[Middleware]:
-    """What stands at the door: no uploads and a fair share of the queue in public mode; few sign-in tries."""
-    layers = [Middleware(PageTitle)]
+def _middleware(
+    settings: Settings, *, public: bool, signing_in: bool, answering: Answering, budget: Budget
+) -> list[Middleware]:
+    """What stands at the door: security headers on everything; no uploads, a fair share of the queue
+    and a budget for costly routes in public mode; few sign-in tries."""
+    layers = [Middleware(SecurityHeaders), Middleware(PageTitle)]
     if public:
         share = Middleware(QueueShare, limit=settings.public_queue_share, answering=answering)
-        layers += [Middleware(NoUploads), share]
+        routes = Middleware(BudgetedRoutes, budget=budget, page_route=PAGE_ROUTE, pdf_route=PDF_ROUTE)
+        layers += [Middleware(NoUploads), share, routes]
     return layers + [Middleware(SignInThrottle)] if signing_in else layers
 
 

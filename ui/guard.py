@@ -24,6 +24,8 @@ import gradio as gr
 
 from retrieval.errors import InvalidQuestion, RateLimited
 from retrieval.settings import Settings
+from ui.budget import Budget, refusal, refuse
+from ui.pages_out import editing_pages
 
 questions_log = logging.getLogger("quorum.questions")
 
@@ -72,19 +74,22 @@ class RateLimiter:
 
 
 class Guard:
-    def __init__(self, limits: Limits) -> None:
+    """The limits a question passes, and (in public mode) the client's budget it is paid from."""
+
+    def __init__(self, limits: Limits, budget: Budget | None = None) -> None:
         self.limits = limits
+        self.budget = budget
         self._rate = RateLimiter(limits.questions_per_minute) if limits.questions_per_minute else None
         self._ratings = RateLimiter(limits.questions_per_minute) if limits.questions_per_minute else None
         self._salt = secrets.token_bytes(16)  # per process: log lines cannot be joined across restarts
 
     def client(self, request: gr.Request | None) -> str:
         """An anonymous, stable-per-process name for the client behind ``request``."""
-        host = getattr(getattr(request, "client", None), "host", None) or "unknown"
-        return hashlib.sha256(self._salt + host.encode()).hexdigest()[:10]
+        return hashlib.sha256(self._salt + host_of(request).encode()).hexdigest()[:10]
 
-    def admit(self, client: str, question: str, turns: int) -> None:
-        """Raise if this question may not be asked now; counts it against the rate limit."""
+    def admit(self, client: str, question: str, turns: int, host: str = "unknown") -> None:
+        """Raise if this question may not be asked now; counts it against the rate limit and
+        pays for it from the budget of the client at ``host`` (``host_of(request)``)."""
         limits = self.limits
         if len(question) > limits.max_question_chars:
             raise InvalidQuestion(
@@ -102,7 +107,10 @@ class Guard:
                     f"you have asked {limits.questions_per_minute} questions in the last minute; "
                     f"please wait {math.ceil(wait)} seconds and ask again"
                 )
-
+        if self.budget is not None:
+            wait = self.budget.spend(host, self.budget.costs.question)
+            if wait > 0:
+                raise RateLimited(refusal(wait))
 
     def admit_rating(self, client: str) -> None:
         """Raise if this client may not rate or comment now: as many a minute as questions."""
@@ -110,6 +118,11 @@ class Guard:
             wait = self._ratings.wait_seconds(client)
             if wait > 0:
                 raise RateLimited(f"too many ratings in the last minute; please wait {math.ceil(wait)} seconds")
+
+
+def host_of(request: gr.Request | None) -> str:
+    """The address of the client behind ``request`` (uvicorn has read X-Forwarded-For from a trusted proxy)."""
+    return getattr(getattr(request, "client", None), "host", None) or "unknown"
 
 
 def log_question(client: str, began: float, outcome: str) -> None:
@@ -130,7 +143,7 @@ class NoUploads:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope.get("type") == "http" and str(scope.get("path", "")).rstrip("/").endswith("/upload"):
-            await _refuse(send, 403, "uploads are not accepted here")
+            await refuse(send, 403, "uploads are not accepted here")
             return
         await self.app(scope, receive, send)
 
@@ -150,27 +163,10 @@ class PageTitle:
         if scope.get("type") != "http" or scope.get("method") != "GET" or scope.get("path") not in ("/", ""):
             await self.app(scope, receive, send)
             return
-        start: dict | None = None
-        body = b""
+        def titled(page: bytes) -> tuple[bytes, list]:
+            return (page if b"<title>" in page else page.replace(b"<head>", b"<head>" + self.tag, 1)), []
 
-        async def titled(message: dict) -> None:
-            nonlocal start, body
-            if message["type"] == "http.response.start":
-                start = message
-                return
-            body += message.get("body", b"")
-            if message.get("more_body"):
-                return
-            assert start is not None
-            headers = dict(start.get("headers", []))
-            if b"text/html" in headers.get(b"content-type", b"") and b"<title>" not in body:
-                body = body.replace(b"<head>", b"<head>" + self.tag, 1)
-            start["headers"] = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
-            start["headers"].append((b"content-length", str(len(body)).encode()))
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, receive, titled)
+        await self.app(scope, receive, editing_pages(send, titled))
 
 
 # Routes that put a request in Gradio's queue: the page's events and the API's calls.
@@ -219,10 +215,10 @@ class QueueShare:
             return
         length = dict(scope.get("headers") or []).get(b"content-length", b"")
         if not length.isdigit():
-            await _refuse(send, 411, "a request must say its length")
+            await refuse(send, 411, "a request must say its length")
             return
         if int(length) > self.max_bytes:
-            await _refuse(send, 413, f"requests are limited to {self.max_bytes // 1024} KB")
+            await refuse(send, 413, f"requests are limited to {self.max_bytes // 1024} KB")
             return
         body, receive = await _buffered(receive)
         host = _host(scope)
@@ -298,13 +294,4 @@ def _host(scope: dict) -> str:
 
 async def _too_many(send: Any, what: str, wait: float) -> None:
     seconds = math.ceil(wait)
-    await _refuse(send, 429, f"{what}; please wait {seconds} seconds", seconds)
-
-
-async def _refuse(send: Any, status: int, message: str, retry_after: int | None = None) -> None:
-    body = json.dumps({"error": message}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if retry_after is not None:
-        headers.append((b"retry-after", str(retry_after).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await refuse(send, 429, f"{what}; please wait {seconds} seconds", seconds)

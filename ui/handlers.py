@@ -31,7 +31,8 @@ from ui.documents import VIEWER_EMPTY, choices, document_html, documents_table
 from ui.export import answer_markdown
 from ui.feedback import FeedbackStore
 from ui.filters import describe, make_filters, status_line
-from ui.guard import Guard, Limits, log_question
+from ui.budget import Budget
+from ui.guard import Guard, Limits, host_of, log_question
 from ui.highlight import escape, escape_markdown
 from ui.share import read_link, share_link
 from ui.sources import EMPTY as SOURCES_EMPTY
@@ -100,6 +101,7 @@ class Handlers:
 
     searcher: Searcher
     mode: str = "local"
+    budget: Budget | None = None  # public mode: what each client may spend, shared with the routes' door
     guard: Guard = field(init=False)
     writing: bool = field(init=False)  # a language model drafts answers: stream its tokens
     briefings: BriefingFiles = field(init=False)
@@ -110,7 +112,8 @@ class Handlers:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         settings = self.searcher.settings
-        self.guard = Guard(Limits.public(settings) if self.mode == "public" else Limits.private(settings))
+        public = self.mode == "public"
+        self.guard = Guard(Limits.public(settings) if public else Limits.private(settings), self.budget if public else None)
         self.writing = get_writer(settings) is not None
         self.briefings = BriefingFiles()
         self.feedback = FeedbackStore(settings.home)
@@ -157,7 +160,7 @@ class Handlers:
         began = time.perf_counter()
         client = self.guard.client(request)
         try:
-            self.guard.admit(client, question, len(turns))
+            self.guard.admit(client, question, len(turns), host_of(request))
             filters = make_filters(*filters_given)
             answer = ask(question, self.searcher, turns, filters=filters or None, on_token=on_token)
         except Exception as error:  # the page shows one line; the log keeps the traceback
@@ -228,18 +231,22 @@ class Handlers:
         )
 
     def opened(self, request: gr.Request | None) -> tuple[Any, ...]:
-        """A link to an answer opened: its question and filters in the page, and a note if the documents changed."""
-        shared = read_link(getattr(request, "query_params", {}) or {}, self.guard.limits.max_question_chars)
+        """A link to an answer opened: its question and filters, checked against what this site holds,
+        in the page, and a note naming what the link asked for that was dropped, or that the documents changed."""
+        known = self.documents()
+        shared = read_link(
+            getattr(request, "query_params", {}) or {}, self.guard.limits.max_question_chars,
+            types={d.info.type for d in known.values() if d.info.type}, doc_ids=known.keys(),
+        )
         if shared is None:
             return SKIP(), SKIP(), SKIP(), SKIP(), SKIP(), ""
-        known = self.documents()
-        note = ""
+        notes = list(shared.ignored)
         if shared.changed_since(self.searcher.lexical.stamp):
-            note = ("This link was made when the documents were different: the answer below is given from the "
-                    "documents as they are now, and may differ from the one that was shared.")
+            notes.append("This link was made when the documents were different: the answer below is given from the "
+                         "documents as they are now, and may differ from the one that was shared.")
         return (
-            shared.question, list(shared.types), [d for d in shared.doc_ids if d in known],
-            shared.date_from, shared.date_to, note,
+            shared.question, list(shared.types), list(shared.doc_ids),
+            shared.date_from, shared.date_to, escape_markdown(" ".join(notes)),
         )
 
     def show_citation(self, answers: list[Answer | None], event: gr.EventData) -> tuple[str, str]:
@@ -263,7 +270,7 @@ class Handlers:
         began = time.perf_counter()
         client = self.guard.client(request)
         try:
-            self.guard.admit(client, text or "", 0)
+            self.guard.admit(client, text or "", 0, host_of(request))
             found = timeline(text or "", self.searcher)
         except Exception as error:
             failed(error, client, began, "timeline")

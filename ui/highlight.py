@@ -17,10 +17,18 @@ def escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+# What a Markdown renderer with autolinking turns into a link on its own: "https://…", "www.…", "a@b.org".
+_AUTOLINK = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<=\bwww)(\.)|(@)", re.IGNORECASE)
+_ENTITY = {":": "&#58;", ".": "&#46;", "@": "&#64;"}
+
+
 def escape_markdown(text: str) -> str:
-    """Text made inert for Markdown with HTML: Markdown syntax backslashed, then HTML escaped."""
+    """Text made inert for Markdown with HTML: Markdown syntax backslashed, then HTML escaped, and
+    what would be linked on its own ("https://…", "www.…", an email address) broken up with an
+    entity that shows the same character, so no text from a visitor or a document becomes a link."""
     text = _LIST_START.sub(r"\1\\\2", _MARKDOWN.sub(r"\\\1", text))
-    return html.escape(text, quote=False)
+    text = html.escape(text, quote=False)
+    return _AUTOLINK.sub(lambda m: _ENTITY[m.group(0)], text)
 
 
 def sentence_spans(text: str, sentences: tuple[str, ...]) -> list[tuple[int, int]]:

@@ -1,112 +1,108 @@
-"""A cited PDF page as an image, with the cited passage's lines marked.
+"""The routes that serve cited PDFs and their pages as images, and the drawn pages they keep.
 
-The page is drawn by pypdfium2 (``ingest.render``); the lines to mark are found from the PDF's own
-text layout (the same lines ingest reads, OCR'd for a scan): a line is part of
-the passage when its letters and digits run, in order, inside the passage's.
-Lines too short to tell apart ("2023/24") are marked only beside a marked line.
+Pages are drawn in a process of their own, below the app's priority (``ui.page_drawing``):
+drawing holds a core and the interpreter for a moment, and answering questions must not
+wait for it, however many pages are asked for.
 """
 
 from __future__ import annotations
 
-import functools
-import io
-import re
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
 from pathlib import Path
 
-import pdfplumber
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, Response
-from PIL import Image, ImageDraw
 
-from ingest import ocr
-from ingest.pdf import Line, lines_of, reading_order
-from ingest.render import render_page
 from retrieval.store import Store
+from ui.page_drawing import draw_page, lower_priority, ready
 from ui.sources import PAGE_ROUTE, PDF_ROUTE
 
-SCALE = 1.5  # 108 dpi: a page about as wide as the sources panel shows it at 2x
-_MARK = (255, 214, 0, 96)  # translucent yellow over the text
-_EDGE = (176, 120, 0, 255)  # a bar in the margin, so the mark does not rely on colour alone
-_SURE_LENGTH = 12  # letters and digits a line needs to be marked on its own
+
+class Busy(Exception):
+    """Every drawing slot stayed taken for ``DRAW_WAIT`` seconds."""
 
 
-@dataclass(frozen=True)
-class Box:
-    x0: float
-    top: float
-    x1: float
-    bottom: float
+DRAW_WAIT = 10.0  # seconds a request waits for the drawing slot before it is told to come back
+DRAW_LIMIT = 60.0  # seconds one drawing may take (a scanned page is read by OCR first)
+_KEPT_IMAGES = 64  # drawn pages kept (about 100-200 KB each)
+
+
+class PageImages:
+    """Drawn pages, kept by (file, version, page, passage); one page is drawn at a time.
+
+    Drawing a page takes a core for a moment; answers need the others, so however
+    many requests come at once they take turns in one drawing process, and a page
+    asked for again while (or after) it was drawn is drawn only once.
+    """
+
+    def __init__(self, kept: int = _KEPT_IMAGES) -> None:
+        self.kept = kept
+        self._images: OrderedDict[tuple[str, int, int, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self._drawing = threading.Lock()
+        self._worker: ProcessPoolExecutor | None = None
+        self.drawn = 0
+
+    def png(self, path: Path, page_number: int, passage: str) -> bytes:
+        key = (str(path), path.stat().st_mtime_ns, page_number, passage)
+        image = self._cached(key)
+        if image is not None:
+            return image
+        if not self._drawing.acquire(timeout=DRAW_WAIT):
+            raise Busy
+        try:
+            image = self._cached(key)  # drawn while this request waited
+            if image is None:
+                image = self._draw(path, page_number, passage)
+                self.drawn += 1
+                with self._lock:
+                    self._images[key] = image
+                    while len(self._images) > self.kept:
+                        self._images.popitem(last=False)
+        finally:
+            self._drawing.release()
+        return image
+
+    def start(self) -> Future[bool]:
+        """The drawing process, started now (in the background) rather than at the first page asked for."""
+        return self._pool().submit(ready)
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._worker is None:
+            # spawn, not fork: the app's process holds threads (torch, uvicorn) a fork would copy mid-step.
+            self._worker = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=lower_priority)
+        return self._worker
+
+    def _draw(self, path: Path, page_number: int, passage: str) -> bytes:
+        try:
+            return self._pool().submit(draw_page, path, page_number, passage).result(timeout=DRAW_LIMIT)
+        except (BrokenProcessPool, FutureTimeout):  # a crashed or stuck drawing: a new process for the next
+            worker, self._worker = self._worker, None
+            if worker is not None:
+                for process in list(getattr(worker, "_processes", {}).values()):  # a stuck one is not joined
+                    process.kill()
+                worker.shutdown(wait=False, cancel_futures=True)
+            raise Busy from None
+
+    def _cached(self, key: tuple[str, int, int, str]) -> bytes | None:
+        with self._lock:
+            image = self._images.get(key)
+            if image is not None:
+                self._images.move_to_end(key)
+            return image
+
+
+_page_images = PageImages()
 
 
 def page_png(path: Path, page_number: int, passage: str) -> bytes:
     """Page ``page_number`` (from 1) of the PDF at ``path``, as PNG, the passage's lines marked."""
-    stamp = path.stat().st_mtime_ns
-    return _page_png(str(path), stamp, page_number, passage)
-
-
-@functools.lru_cache(maxsize=64)
-def _page_png(path: str, _stamp: int, page_number: int, passage: str) -> bytes:
-    image, _ = render_page(Path(path), page_number - 1, SCALE)
-    image = image.convert("RGBA")
-    boxes = passage_boxes(Path(path), page_number, passage)
-    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(overlay)
-    for box in boxes:
-        x0, top, x1, bottom = (v * SCALE for v in (box.x0, box.top, box.x1, box.bottom))
-        draw.rectangle((x0 - 2, top - 1, x1 + 2, bottom + 1), fill=_MARK)
-        draw.rectangle((max(0, x0 - 9), top - 1, max(2, x0 - 6), bottom + 1), fill=_EDGE)
-    out = io.BytesIO()
-    Image.alpha_composite(image, overlay).convert("RGB").save(out, "PNG", optimize=True)
-    return out.getvalue()
-
-
-def passage_boxes(path: Path, page_number: int, passage: str) -> list[Box]:
-    """Where the passage's lines sit on the page, in PDF points from the top left.
-
-    Lines are read both across the page and column by column: a table's row is
-    one line across, a column's line is not; each finds its own part of the passage.
-    """
-    words, width = page_words(path, page_number)
-    found = marked_lines(lines_of(words), passage) + marked_lines(reading_order(words, width), passage)
-    return list(dict.fromkeys(Box(line.x0, line.top, line.x1, line.bottom) for line in found))
-
-
-def page_words(path: Path, page_number: int) -> tuple[list[dict], float]:
-    """The page's words, tables' cells included, and its width; a scan's as OCR reads them.
-
-    Kept per page while the file is unchanged: every passage cited on a scanned page would OCR it again.
-    """
-    return _page_words(str(path), path.stat().st_mtime_ns, page_number)
-
-
-@functools.lru_cache(maxsize=32)
-def _page_words(source: str, _stamp: int, page_number: int) -> tuple[list[dict], float]:
-    path = Path(source)
-    with pdfplumber.open(path) as document:
-        page = document.pages[page_number - 1]
-        words = page.extract_words()
-        width = float(page.width)
-    if not words and ocr.available():
-        words, width = ocr.read_pages(path.read_bytes(), [page_number - 1])[0]
-    return words, width
-
-
-def marked_lines(lines: list[Line], passage: str) -> list[Line]:
-    """The lines whose text runs inside the passage."""
-    target = _letters(passage)
-    inside = [bool(key) and key in target for key in (_letters(line.text) for line in lines)]
-    sure = [hit and len(_letters(line.text)) >= _SURE_LENGTH for hit, line in zip(inside, lines, strict=True)]
-    kept = []
-    for i, line in enumerate(lines):
-        beside = (i > 0 and sure[i - 1]) or (i + 1 < len(lines) and sure[i + 1])
-        if sure[i] or (inside[i] and beside):
-            kept.append(line)
-    return kept
-
-
-def _letters(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.lower().replace("-", ""))
+    return _page_images.png(path, page_number, passage)
 
 
 # -- routes ------------------------------------------------------------------
@@ -155,7 +151,13 @@ def add_routes(server: FastAPI, store: Store) -> None:
             image = page_png(path, page, passage)
         except ValueError as error:
             raise HTTPException(404, str(error)) from None
+        except Busy:
+            raise HTTPException(
+                503, "the site is drawing other pages; please wait a few seconds and try again",
+                headers={"Retry-After": "5"},
+            ) from None
         return Response(image, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
+    _page_images.start()
     server.add_api_route(f"{PDF_ROUTE}/{{doc_id:path}}", pdf, methods=["GET"])
     server.add_api_route(PAGE_ROUTE, page, methods=["GET"])

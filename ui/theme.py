@@ -34,6 +34,27 @@ if (!window.__quorumClicks) {
   });
   new MutationObserver(fixExamples).observe(document.body, {childList: true, subtree: true});
   fixExamples();
+  // A page image the site refused (the reader's budget is spent) says why in its place, as a question
+  // refused would, then loads once the wait is over. Text only: the reason is never read as markup.
+  document.addEventListener('error', async (event) => {
+    const img = event.target;
+    if (!(img instanceof HTMLImageElement) || !img.closest('#q-sources figure.q-page') || img.dataset.qRetry) return;
+    let reason = 'the page image could not be loaded', wait = 0;
+    try {
+      const reply = await fetch(img.src, {credentials: 'same-origin'});
+      if (reply.status === 429) {
+        reason = ((await reply.json()).error || reason);
+        wait = Number(reply.headers.get('Retry-After')) || 0;
+      }
+    } catch (_) { /* the network: keep the plain reason */ }
+    const note = document.createElement('p');
+    note.className = 'q-page-note';
+    note.setAttribute('role', 'status');
+    note.textContent = 'Sorry: ' + reason;
+    img.hidden = true;
+    img.after(note);
+    if (wait > 0) setTimeout(() => { img.dataset.qRetry = '1'; img.hidden = false; note.remove(); img.src = img.src; }, wait * 1000);
+  }, true);
   // Keyboard: Escape from the sources panel (or the document viewer) returns to the marker that opened it.
   document.addEventListener('keydown', (event) => {
     if (event.key !== 'Escape') return;
@@ -110,7 +131,7 @@ a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visib
 /* The chat dims its messages while an event runs: a margin of contrast for small text and links in it. */
 #q-chat a.q-cite, #q-chat a.q-share { color: var(--primary-800) !important; }
 #q-chat small.q-query, #q-chat small.q-dates { color: var(--neutral-700) !important; }
-#q-share-note p { margin: 0; padding: 6px 10px; border-left: 4px solid #b45309; }
+#q-share-note p, .q-page-note { margin: 0; padding: 6px 10px; border-left: 4px solid #b45309; }
 .gradio-container { max-width: 1320px !important; width: 100% !important; margin: 0 auto !important; }
 #q-title h1 { font-size: 1.5rem; margin: 0; }
 #q-title p { margin: 2px 0 0; color: var(--body-text-color-subdued); }
