@@ -15,6 +15,8 @@ import functools
 import io
 import os
 import re
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,12 +105,20 @@ def _letters(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower().replace("-", ""))
 
 
-def lower_priority() -> None:
-    """Run this process below the app's: drawing pages yields the cores to answering questions."""
+def start_drawing_process(parent: int) -> None:
+    """Set up a drawing process: below the app's priority (drawing yields the cores to answering
+    questions), and gone as soon as the app is: an app stopped by a signal runs no clean-up of its own."""
     try:
         os.nice(10)
     except OSError:  # not allowed here: drawing still happens, in its own process
         pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="quorum-parent-watch", daemon=True).start()
 
 
 def ready() -> bool:

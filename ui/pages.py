@@ -7,6 +7,7 @@ wait for it, however many pages are asked for.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,7 +20,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
 from retrieval.store import Store
-from ui.page_drawing import draw_page, lower_priority, ready
+from ui.page_drawing import draw_page, ready, start_drawing_process
 from ui.sources import PAGE_ROUTE, PDF_ROUTE
 
 
@@ -75,7 +76,9 @@ class PageImages:
     def _pool(self) -> ProcessPoolExecutor:
         if self._worker is None:
             # spawn, not fork: the app's process holds threads (torch, uvicorn) a fork would copy mid-step.
-            self._worker = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=lower_priority)
+            self._worker = ProcessPoolExecutor(
+                1, mp_context=get_context("spawn"), initializer=start_drawing_process, initargs=(os.getpid(),)
+            )
         return self._worker
 
     def _draw(self, path: Path, page_number: int, passage: str) -> bytes:
