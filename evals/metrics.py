@@ -176,6 +176,9 @@ def _digit_before(text: str, i: int) -> bool:
 
 
 def _digit_after(text: str, i: int) -> bool:
+    """A digit follows, making a longer number; zero pence or decimals ("£46,100.00") do not."""
+    if re.match(r"\.0+(?![\d.,]*\d)", text[i:]):
+        return False
     return i < len(text) and (
         text[i].isdigit() or (text[i] in ".," and i + 1 < len(text) and text[i + 1].isdigit())
     )

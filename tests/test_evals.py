@@ -209,6 +209,8 @@ def test_figures_and_quotes_are_normalised_but_not_confused() -> None:
     assert not contains_fact("in 1985", "85")
     assert not contains_fact("0.85 of them", "85")
     assert not contains_fact("850 officers", "85")
+    assert contains_fact("a total of £46,100.00 was paid", "£46,100")  # zero pence: the same sum
+    assert not contains_fact("a total of £46,100.50 was paid", "£46,100")
     assert answer_correct("Leominster and Ross-on-Wye", ["Leominster", "Ross‑on‑Wye"])
     assert not answer_correct("Leominster only", ["Leominster", "Ross-on-Wye"])
 
