@@ -26,6 +26,7 @@ import pdfplumber
 from pypdf import PasswordType, PdfReader
 
 from ingest import ocr
+from ingest.tables import borderless_tables
 from retrieval.errors import UnreadableDocument
 
 logger = logging.getLogger(__name__)
@@ -204,6 +205,10 @@ def page_layout(page: pdfplumber.page.Page) -> tuple[list[Line], list[tuple[floa
             tables.append((table.bbox[1], Block("\n".join(" | ".join(r) for r in rows), "table", len(rows[0]))))
     if boxes:
         words = [w for w in words if not any(_inside(w, box) for box in boxes)]
+    for found in borderless_tables(page, words):
+        rows = found.rows
+        tables.append((found.bbox[1], Block("\n".join(" | ".join(r) for r in rows), "table", len(rows[0]))))
+        words = [w for w in words if not _inside(w, found.bbox)]
     return reading_order(words, float(page.width)), tables, True
 
 

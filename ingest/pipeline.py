@@ -38,9 +38,9 @@ from retrieval.sentences import chunk_sentences, content_hash
 from retrieval.settings import Settings
 from retrieval.store import DocumentWrite, Owner, Store, version_of
 
-# 8: a transcript passage's opening speaker; 7: decimal paragraph numbers (5.1);
+# 9: PDF tables without ruling lines; 8: a transcript passage's opening speaker; 7: decimal paragraph numbers (5.1);
 # 6: PDFs read page by page (pages, tables, OCR); 5: transcript speakers
-PIPELINE_VERSION = "8"
+PIPELINE_VERSION = "9"
 
 log = logging.getLogger("quorum.ingest")
 

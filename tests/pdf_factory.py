@@ -174,6 +174,61 @@ def table_across_pages(path: Path, repeat_header: bool = True) -> Path:
     return path
 
 
+BORDERLESS_HEADER = ("Measure", "2024/25", "2025/26")
+BORDERLESS_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("Band D precept", "£268.42", "£282.42"),
+    ("Band E precept", "£328.07", "£345.18"),
+    ("Council tax base (Band D equivalents)", "536,120", "543,630"),
+    ("Precept income (£m)", "143.9", "153.5"),
+)
+BORDERLESS_NOTE = (
+    "3. The table below sets out the proposed precept for 2025/26 beside the current year. "
+    "The Panel is asked to note the council tax base reported by the billing authorities."
+)
+
+
+def borderless_table(path: Path) -> Path:
+    """Three pages; page 3 holds a table of figures drawn without ruling lines.
+
+    Pages 1 and 2: numbered paragraphs of ``paragraph_text`` (the agenda pack's prose), with
+    ``HEADER`` and "Page N of 3". Page 3: the bold heading "Proposed precept 2025/26", the paragraph
+    ``BORDERLESS_NOTE`` ("3. The table below sets out the proposed precept ..."), then the header
+    "Measure  2024/25  2025/26" (bold) and the rows of ``BORDERLESS_ROWS`` ("Band D precept  £268.42
+    £282.42", "Band E precept  £328.07  £345.18", "Council tax base (Band D equivalents)  536,120
+    543,630", "Precept income (£m)  143.9  153.5"), labels at x=72, figures right-aligned at x=380 and
+    x=480, no lines drawn. Title "Agenda item 5 – Precept report".
+    """
+    canvas = Canvas(str(path), pagesize=A4, invariant=True)
+    canvas.setTitle("Agenda item 5 – Precept report")
+    for page in (1, 2):
+        draw_furniture(canvas, PAGE_OF.format(n=page, m=3))
+        canvas.setFont(BODY_FONT, BODY_SIZE)
+        y = BODY_TOP - LEADING
+        for number in range(1 + (page - 1) * 6, 1 + page * 6):
+            for line in wrap(f"{number}. {paragraph_text(number + 2)}"):
+                canvas.drawString(MARGIN, y, line)
+                y -= LEADING
+            y -= LEADING / 2
+        canvas.showPage()
+    draw_furniture(canvas, PAGE_OF.format(n=3, m=3))
+    canvas.setFont(BOLD_FONT, 12)
+    canvas.drawString(MARGIN, BODY_TOP - LEADING, "Proposed precept 2025/26")
+    canvas.setFont(BODY_FONT, BODY_SIZE)
+    y = BODY_TOP - 3 * LEADING
+    for line in wrap(BORDERLESS_NOTE):
+        canvas.drawString(MARGIN, y, line)
+        y -= LEADING
+    y -= LEADING
+    for n, row in enumerate((BORDERLESS_HEADER, *BORDERLESS_ROWS)):
+        canvas.setFont(BOLD_FONT if n == 0 else BODY_FONT, BODY_SIZE)
+        canvas.drawString(MARGIN, y, row[0])
+        canvas.drawRightString(380, y, row[1])
+        canvas.drawRightString(480, y, row[2])
+        y -= LEADING * 1.3
+    canvas.save()
+    return path
+
+
 def footnote_page(path: Path) -> Path:
     """Two pages; a paragraph broken by the page break, with a small-type footnote at the foot of page 1.
 
