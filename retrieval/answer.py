@@ -26,7 +26,7 @@ from retrieval.lexical import question_terms
 from retrieval.models import Answer, Citation, Conflict, Passage, long_date
 from retrieval.profile import QuestionProfile, profile_question, question_parts
 from retrieval.quoting import quotations
-from retrieval.scoring import Candidate, candidates, choose, unknown_names
+from retrieval.scoring import Candidate, candidates, choose, judged, unknown_names
 from retrieval.search import Searcher
 from retrieval.settings import Settings
 from retrieval.store import Filters
@@ -163,7 +163,8 @@ def _gather(
         passages.extend(p for p in found.passages if p.chunk.chunk_id not in seen)
         pool = found.passages[:CANDIDATE_PASSAGES]
         taken = {c.text for _, c in chosen}
-        fresh = [c for c in candidates(profile, pool, found.query_vector, searcher, found.vectors) if c.text not in taken]
+        found_here = candidates(profile, pool, found.query_vector, searcher, found.vectors)
+        fresh = [c for c in judged(part_query, found_here, pool, searcher.settings) if c.text not in taken]
         chosen.extend((pool[c.passage_index], c) for c in choose(fresh, searcher.settings, len(parts)))
         # Names are read in the part as asked, not across the subject words added to it.
         missing.extend(w for w in unknown_names(asked, searcher) if w not in missing)
@@ -195,7 +196,9 @@ def _best_of_year(
         return None
     found = searcher.retrieve(profile.text, CANDIDATE_PASSAGES, within, near)
     pool = found.passages[:CANDIDATE_PASSAGES]
-    best = choose(candidates(profile, pool, found.query_vector, searcher, found.vectors), searcher.settings)
+    found_here = judged(profile.text, candidates(profile, pool, found.query_vector, searcher, found.vectors), pool,
+                        searcher.settings)
+    best = choose(found_here, searcher.settings)
     return (pool[best[0].passage_index], best[0]) if best else None
 
 

@@ -14,11 +14,15 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
+from retrieval import answer_model
+from retrieval.answer_model import AnswerModel, Pair
 from retrieval.conflicts import GRADE
+from retrieval.errors import ConfigError
 from retrieval.lexical import LexicalIndex, question_terms, tokenize
 from retrieval.models import Passage
 from retrieval.periods import Period
@@ -66,10 +70,12 @@ class Candidate:
     gives_reason: bool = False  # a "why" question, and the sentence says because, due to, result of...
     gives_verdict: bool = False  # a yes-or-no question, and the sentence says not, still, remains, met...
     span: tuple[int, int] = (0, 0)  # where it stands in the passage's text
+    answers: float | None = None  # the answer model's probability that it answers (None: not read)
 
     def score(self, weights: SentenceScoring) -> float:
         return (
-            weights.coverage * self.coverage
+            weights.model * (self.answers or 0.0)
+            + weights.coverage * self.coverage
             + weights.similarity * self.similarity
             + weights.rank / (1 + self.passage_index)
             + (weights.kind if self.fits_kind else 0.0)
@@ -223,6 +229,39 @@ def candidates(
     return found
 
 
+def judged(question: str, found: list[Candidate], passages: list[Passage], settings: Settings) -> list[Candidate]:
+    """``found`` with the answer model's probability on the ``answer_model_candidates`` best of them
+    (by the other signals); the rest keep ``answers`` None. Unchanged when no model is in use."""
+    model = answer_model_of(settings)
+    if model is None or not found:
+        return found
+    weights = settings.sentence_scoring
+    best = sorted(range(len(found)), key=lambda i: found[i].score(weights), reverse=True)
+    read = best[: settings.answer_model_candidates]
+    pairs = [Pair(found[i].text, _leans_on(passages[found[i].passage_index], found[i].span)) for i in read]
+    judged_ = list(found)
+    for i, probability in zip(read, model.score(question, pairs), strict=True):
+        judged_[i] = replace(found[i], answers=float(probability))
+    return judged_
+
+
+def answer_model_of(settings: Settings) -> AnswerModel | None:
+    """The answer model the settings name, loaded once; None for 'none'."""
+    if settings.answer_model == "none":
+        return None
+    folder = answer_model.HERE if settings.answer_model == "packaged" else Path(settings.answer_model).expanduser()
+    if not answer_model.available(folder):
+        raise ConfigError(f"no answer model in {folder} (answer_model: 'packaged', a folder holding one, or 'none')")
+    return answer_model.load(folder.resolve())
+
+
+def _leans_on(passage: Passage, span: tuple[int, int]) -> str:
+    """What a sentence leans on: its passage's heading (and a table's header row), and the sentence before."""
+    before = [s for s in sentence_spans(passage.text) if s[1] <= span[0]]
+    previous = passage.text[before[-1][0] : before[-1][1]] if before else ""
+    return " | ".join(part for part in (passage.chunk.section, passage.chunk.header, previous) if part)
+
+
 def _stand_ins(query: str, searcher: Searcher) -> dict[str, frozenset[str]]:
     """Each word of an everyday phrase in the query, with the words of its official terms that stand in for it.
 
@@ -270,6 +309,8 @@ def choose(found: list[Candidate], settings: Settings, parts: int = 1) -> list[C
     # A best sentence whose passage holds none of the question's words is only like it in meaning:
     # on a small corpus, a question about anything at all finds one (the nearest of a few).
     if not usable or usable[0].score(weights) < settings.abstain_below or usable[0].coverage == 0:
+        return []
+    if usable[0].answers is not None and usable[0].answers < settings.answer_model_floor:
         return []
     best = usable[0].score(weights)
     chosen = [usable[0]]

@@ -30,6 +30,7 @@ class SentenceScoring(BaseModel):
     kind: float = 0.15  # bonus for holding the kind of fact asked for (sum, figure, date)
     reason: float = 0.1  # bonus, for a "why" question, for giving a reason (because, due to, result of)
     verdict: float = 0.1  # bonus, for a yes-or-no question, for saying whether (not, still, remains, met)
+    model: float = 0.0  # the answer model's probability that the sentence answers (retrieval/answer_model)
 
 
 class Settings(BaseSettings):
@@ -84,6 +85,17 @@ class Settings(BaseSettings):
         5, ge=1, description="Most sentences an answer quotes (each needs keep_ratio of the best score)."
     )
     abstain_below: float = Field(0.35, description="Least score the best sentence needs, else abstain.")
+    answer_model: str = Field(
+        "none",
+        description="The answer model that judges candidate sentences: 'packaged' (retrieval/answer_model), "
+        "a folder holding one, or 'none'.",
+    )
+    answer_model_candidates: int = Field(
+        16, ge=1, le=64, description="How many of the best candidate sentences the answer model reads."
+    )
+    answer_model_floor: float = Field(
+        0.0, ge=0, le=1, description="Least probability, by the answer model, the best sentence needs, else abstain."
+    )
     sentence_scoring: SentenceScoring = Field(default_factory=SentenceScoring)
     keep_ratio: float = Field(0.6, gt=0, le=1, description="Further sentences need this share of the best score.")
     quote_context: bool = Field(
