@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import shutil
 from collections.abc import Iterator
 import socket
@@ -140,3 +142,30 @@ def post_status(url: str, body: bytes, content_type: str, address: str) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def eval_report(dataset: Path, corpus: Path, home: Path) -> dict:
+    """`quorum eval --corpus ... --systems quorum,bm25 --json`, as a user would run it; its JSON report.
+
+    Results are written under ``home``, not into the project's evals/results.
+    """
+    import typer
+    from typer.testing import CliRunner
+
+    import evals.report
+    from evals.cli import eval_command
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(evals.report, "RESULTS_DIR", home / "results")
+    app = typer.Typer()
+    app.command()(eval_command)
+    try:
+        run = CliRunner().invoke(app, [
+            "--dataset", str(dataset), "--corpus", str(corpus), "--systems", "quorum,bm25",
+            "--home", str(home / "data"), "--json",
+        ])
+    finally:
+        patch.undo()
+    assert run.exit_code == 0, run.output
+    return json.loads(run.stdout)
+

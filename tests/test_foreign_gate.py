@@ -7,17 +7,16 @@ plain BM25 in the same run, and meet the floors in evals/thresholds-foreign.toml
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
-import evals.report
-from evals.cli import eval_command
 from evals.thresholds import failures, load_thresholds
+from evals.cli import eval_command
 from evals.metrics import Metrics
+from tests.conftest import eval_report
 
 pytestmark = pytest.mark.gate
 
@@ -28,20 +27,7 @@ THRESHOLDS = Path(__file__).resolve().parent.parent / "evals" / "thresholds-fore
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """`quorum eval --corpus` on the slice, as a user would run it, from an empty home."""
-    home = tmp_path_factory.mktemp("foreign")
-    patch = pytest.MonkeyPatch()
-    patch.setattr(evals.report, "RESULTS_DIR", home / "results")
-    app = typer.Typer()
-    app.command()(eval_command)
-    try:
-        run = CliRunner().invoke(app, [
-            "--dataset", str(SLICE / "qa.jsonl"), "--corpus", str(SLICE / "corpus"),
-            "--systems", "quorum,bm25", "--home", str(home / "data"), "--json",
-        ])
-    finally:
-        patch.undo()
-    assert run.exit_code == 0, run.output
-    return json.loads(run.stdout)
+    return eval_report(SLICE / "qa.jsonl", SLICE / "corpus", tmp_path_factory.mktemp("foreign"))
 
 
 def _metrics(report: dict, system: str) -> Metrics:

@@ -15,12 +15,9 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
-import evals.report
-from evals.cli import eval_command
 from evals.metrics import Metrics
+from tests.conftest import eval_report
 from evals.thresholds import failures, load_thresholds
 
 pytestmark = pytest.mark.gate
@@ -57,19 +54,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         (corpus / name).symlink_to(KENT / name)
     dataset = root / "qa.jsonl"
     dataset.write_text("".join(json.dumps(item) + "\n" for item in slice_items()))
-    patch = pytest.MonkeyPatch()
-    patch.setattr(evals.report, "RESULTS_DIR", root / "results")
-    app = typer.Typer()
-    app.command()(eval_command)
-    try:
-        run = CliRunner().invoke(app, [
-            "--dataset", str(dataset), "--corpus", str(corpus), "--systems", "quorum,bm25",
-            "--home", str(root / "data"), "--json",
-        ])
-    finally:
-        patch.undo()
-    assert run.exit_code == 0, run.output
-    return json.loads(run.stdout)
+    return eval_report(dataset, corpus, root)
 
 
 def test_the_slice_holds_questions_of_every_kind_and_ones_the_papers_do_not_answer() -> None:
