@@ -75,3 +75,20 @@ def test_figures_are_told_from_words(text: str) -> None:
 @pytest.mark.parametrize("text", ["Band", "2)", "Item", "£", "KS R"])
 def test_words_are_not_figures(text: str) -> None:
     assert not is_figure(text)
+
+
+def test_a_figure_in_a_table_without_lines_is_answered_with_its_row_and_page(tmp_path: Path, embedder) -> None:
+    from ingest.pipeline import ingest
+    from retrieval.answer import answer_question
+    from retrieval.search import Searcher
+    from retrieval.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make.borderless_table(corpus / "precept.pdf")
+    settings = Settings(home=tmp_path / "home", corpus=corpus)
+    ingest([corpus], settings, embedder=embedder)
+    answer = answer_question("What is the Band D precept for 2025/26?", Searcher(settings, embedder=embedder))
+    assert not answer.abstained and "Band D precept | £268.42 | £282.42" in answer.text
+    cited = answer.citations[0].passage.chunk
+    assert cited.pages == ("3",) and "Measure | 2024/25 | 2025/26" in cited.text
