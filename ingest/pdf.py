@@ -26,7 +26,7 @@ import pdfplumber
 from pypdf import PasswordType, PdfReader
 
 from ingest import ocr
-from ingest.tables import borderless_tables
+from ingest.tables import borderless_tables, word_lines
 from retrieval.errors import UnreadableDocument
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,6 @@ _PARAGRAPH_START = re.compile(
 _FOOTNOTE_MARK = re.compile(r"^(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\d{1,2}|\*+|†)\s*\S")
 _EDGE_LINES = 2
 _SHORT_LINE_RATIO = 0.6
-_LINE_TOLERANCE = 3.0  # points: words whose tops differ by less sit on one line
 _COLUMN_WORDS_PER_LINE = 4
 _SMALL_FONT = 0.85  # a footnote's type is smaller than the page's body text by at least this ratio
 
@@ -246,7 +245,7 @@ def reading_order(words: list[dict], width: float) -> list[Line]:
         ordered.extend(lines_of([w for w in section if w["x1"] > start]))
         section.clear()
 
-    for group in _groups(words):
+    for group in word_lines(words):
         line = _line(group)
         if _crosses(line, start, stop):
             flush()
@@ -303,19 +302,7 @@ def _gutter(words: list[dict], width: float) -> tuple[float, float] | None:
 
 def lines_of(words: list[dict]) -> list[Line]:
     """Words grouped into lines by their tops, each line's words left to right."""
-    return [_line(group) for group in _groups(words)]
-
-
-def _groups(words: list[dict]) -> list[list[dict]]:
-    groups: list[list[dict]] = []
-    for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
-        if groups and abs(word["top"] - groups[-1][0]["top"]) <= _LINE_TOLERANCE:
-            groups[-1].append(word)
-        else:
-            groups.append([word])
-    for group in groups:
-        group.sort(key=lambda w: w["x0"])
-    return groups
+    return [_line(group) for group in word_lines(words)]
 
 
 def _line(group: list[dict]) -> Line:

@@ -35,7 +35,7 @@ TEXT_STRATEGY = {
 }
 _AMOUNT = r"[-–−]?[£$€]?[-–−]?\d[\d,]*(?:\.\d+)?%?[mkb]?"
 _FIGURE = re.compile(rf"^(?:{_AMOUNT}|\({_AMOUNT}\)|[-–−]|n/?a)$", re.I)
-_LINE_TOLERANCE = 3.0  # points: words whose tops differ by less sit on one line
+LINE_TOLERANCE = 3.0  # points: words whose tops differ by less sit on one line
 _MOST_LABEL_WORDS = 14  # a longer "label" is a sentence: prose, not a row
 _MOST_LABEL_WORDS_TYPICAL = 8  # the median label of a table is shorter than a line of prose
 _LEAST_FIGURE_ROWS = 2
@@ -74,7 +74,7 @@ def read_table(words: Sequence[dict], columns: Sequence[tuple[float, float]]) ->
     """The table these words make in these columns, or None when they do not read as a table of figures."""
     if len(columns) < 2:
         return None
-    lines = _lines(words)
+    lines = word_lines(words)
     grid = [_cells(line, columns) for line in lines]
     figure_columns = [
         any(is_figure(row[c]) for row in grid) and
@@ -161,10 +161,11 @@ def _distance(x: float, column: tuple[float, float]) -> float:
     return 0.0 if start <= x <= end else min(abs(x - start), abs(x - end))
 
 
-def _lines(words: Sequence[dict]) -> list[list[dict]]:
+def word_lines(words: Sequence[dict]) -> list[list[dict]]:
+    """Words grouped into lines by their tops, top to bottom, each line's words left to right."""
     lines: list[list[dict]] = []
     for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
-        if lines and abs(word["top"] - lines[-1][0]["top"]) <= _LINE_TOLERANCE:
+        if lines and abs(word["top"] - lines[-1][0]["top"]) <= LINE_TOLERANCE:
             lines[-1].append(word)
         else:
             lines.append([word])

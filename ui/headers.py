@@ -14,7 +14,7 @@ The Content-Security-Policy allows only what the app itself needs:
 - ``style-src 'self' 'unsafe-inline'``: Gradio sets styles inline and injects the
   theme's stylesheet as ``<style>`` elements. Styles cannot run script.
 - ``img-src 'self' data: blob:``, ``font-src 'self' data:``, ``connect-src 'self'``:
-  nothing is fetched from another site (the theme uses system fonts).
+  nothing is fetched from another site (the theme's fonts are Gradio's own files).
 - ``frame-ancestors 'none'`` (and ``X-Frame-Options: DENY``): no site can frame the
   app to dress it up as its own; ``object-src 'none'``, ``base-uri 'self'``,
   ``form-action 'self'``.
