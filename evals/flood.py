@@ -40,7 +40,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from evals.load import Reply, Timing, _address, ask_once, connect, eval_questions, free_port, next_prefix, plan_questions
+from evals.load import (
+    Reply, Timing, _address, ask_once, connect, eval_questions, free_port, next_prefix, plan_questions,
+    released_together,
+)
 
 PACK = "pack.pdf"
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -178,13 +181,7 @@ def ask_all(
             outs[n].append(ask_once(clients[n], item.question))
 
     threads = [threading.Thread(target=asker, args=(n,), daemon=True) for n in range(askers)]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - began
+    seconds = released_together(threads, start)
     for client in clients:
         client.close()
     return Phase(name, tuple(r for out in outs for r in out), seconds)

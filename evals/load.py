@@ -274,6 +274,17 @@ def _user(
         client.close()
 
 
+def released_together(threads: Sequence[threading.Thread], start: threading.Barrier) -> float:
+    """Start ``threads``, release them at once through ``start``; seconds from release until all are done."""
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
+
+
 def next_prefix() -> str:
     """``10.<n>``: a different ``n`` for each of up to 254 runs in a row."""
     return f"10.{next(_prefixes) % 254 + 1}"
@@ -321,13 +332,7 @@ def run_load(
         )
         for n in range(users)
     ]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - began
+    seconds = released_together(threads, start)
 
     # Phase 2: a new client, as fast as it can, past its limit.
     client = connect(url, _address(prefix, users + 1))
