@@ -59,10 +59,9 @@ def cached_cases(
 
 
 def _case(item: Item, query: str, searcher: Searcher) -> Case:
-    found = searcher.retrieve(query, CANDIDATE_PASSAGES)
+    found = searcher.evidence(searcher.retrieve(query, CANDIDATE_PASSAGES), CANDIDATE_PASSAGES)
     relevant = tuple(any(is_relevant(p.text, q) for q in item.quotes) for p in found.passages)
-    profile = profile_question(query)
-    found_candidates = candidates(profile, found.passages, found.query_vector, searcher, found.vectors)
+    found_candidates = candidates(profile_question(query), found)
     return Case(item, found_candidates, relevant)
 
 

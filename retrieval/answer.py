@@ -1,10 +1,13 @@
 """Extractive answers, orchestrated: profile, search, score, quote.
 
 A question flows down once: its profile (``retrieval.profile``) is read once
-per part; each part is searched (``retrieval.search``); the sentences of the
-candidate passages are scored against the profile (``retrieval.scoring``);
-the chosen ones are quoted verbatim with their context (``retrieval.quoting``)
-and cited. No model writes anything here.
+per part; each part is searched (``retrieval.search``), which hands down the
+``Evidence`` (passages, their sentence vectors, the snapshot they came from);
+the sentences are scored against the profile from that evidence alone, and
+the answer model reads the best of them (``retrieval.scoring``); whether any
+is good enough is decided in one place (``scoring.answers_well``); the chosen
+ones are quoted verbatim with their context (``retrieval.quoting``), and one
+``Answer`` is built. No model writes anything here.
 
 Quorum abstains rather than guess when the question names something no
 document mentions, when it asks for a kind of fact (a sum, a count, a date) or
@@ -27,7 +30,7 @@ from retrieval.models import Answer, Citation, Conflict, Passage, long_date
 from retrieval.profile import QuestionProfile, profile_question, question_parts
 from retrieval.quoting import quotations
 from retrieval.scoring import Candidate, candidates, choose, judged, unknown_names
-from retrieval.search import Searcher
+from retrieval.search import Evidence, Searcher
 from retrieval.settings import Settings
 from retrieval.store import Filters
 
@@ -80,22 +83,20 @@ def answer_question(
     numbers: dict[str, int] = {}
     cited: dict[str, tuple[Passage, list[str]]] = {}
     text_parts: list[str] = []
-    for quotation in quotations(chosen, settings.quote_context):
+    for quotation in quotations([(p, c.span) for p, c in chosen], settings.quote_context):
         passage = quotation.passage
         n = numbers.setdefault(passage.chunk.chunk_id, len(numbers) + 1)
         text_parts.append(f"{quotation.text} [{n}]")
         cited.setdefault(passage.chunk.chunk_id, (passage, []))[1].extend(quotation.sentences)
     citations = [Citation(numbers[i], p, tuple(texts)) for i, (p, texts) in cited.items()]
     shown = _passages_to_show(passages, [c.passage for c in citations], k)
+    conflicts = [
+        Conflict(candidate.text, (numbers[passage.chunk.chunk_id],), passage.chunk.doc.title, passage.chunk.doc.date)
+        for passage, candidate in pair or ()
+    ]
+    notice = _disagreement_notice(conflicts, pair) if pair is not None else ""
     timing = {"total": (time.perf_counter() - began) * 1000}
-    answer = Answer(question, " ".join(text_parts), False, citations, shown, query, timing)
-    if pair is not None:
-        answer.conflicts = [
-            Conflict(candidate.text, (numbers[passage.chunk.chunk_id],), passage.chunk.doc.title, passage.chunk.doc.date)
-            for passage, candidate in pair
-        ]
-        answer.notice = _disagreement_notice(answer.conflicts, pair)
-    return answer
+    return Answer(question, " ".join(text_parts), False, citations, shown, query, timing, notice, conflicts=conflicts)
 
 
 def _disagreement(
@@ -161,13 +162,13 @@ def _gather(
         found = searcher.retrieve(part_query, max(k, CANDIDATE_PASSAGES), filters, near)
         seen = {p.chunk.chunk_id for p in passages}
         passages.extend(p for p in found.passages if p.chunk.chunk_id not in seen)
-        pool = found.passages[:CANDIDATE_PASSAGES]
+        evidence = searcher.evidence(found, CANDIDATE_PASSAGES)
+        pool = evidence.passages
         taken = {c.text for _, c in chosen}
-        found_here = candidates(profile, pool, found.query_vector, searcher, found.vectors)
-        fresh = [c for c in judged(part_query, found_here, pool, searcher.settings) if c.text not in taken]
+        fresh = [c for c in _scored(profile, evidence, searcher.settings) if c.text not in taken]
         chosen.extend((pool[c.passage_index], c) for c in choose(fresh, searcher.settings, len(parts)))
         # Names are read in the part as asked, not across the subject words added to it.
-        missing.extend(w for w in unknown_names(asked, searcher) if w not in missing)
+        missing.extend(w for w in unknown_names(asked, evidence.lexical) if w not in missing)
         if len(parts) == 1:
             considered = [(pool[c.passage_index], c) for c in fresh if c.fits_kind and c.fits_period]
     if len(parts) == 1 and chosen:
@@ -194,12 +195,14 @@ def _best_of_year(
     )
     if within.date_from > within.date_to:
         return None
-    found = searcher.retrieve(profile.text, CANDIDATE_PASSAGES, within, near)
-    pool = found.passages[:CANDIDATE_PASSAGES]
-    found_here = judged(profile.text, candidates(profile, pool, found.query_vector, searcher, found.vectors), pool,
-                        searcher.settings)
-    best = choose(found_here, searcher.settings)
-    return (pool[best[0].passage_index], best[0]) if best else None
+    evidence = searcher.evidence(searcher.retrieve(profile.text, CANDIDATE_PASSAGES, within, near), CANDIDATE_PASSAGES)
+    best = choose(_scored(profile, evidence, searcher.settings), searcher.settings)
+    return (evidence.passages[best[0].passage_index], best[0]) if best else None
+
+
+def _scored(profile: QuestionProfile, evidence: Evidence, settings: Settings) -> list[Candidate]:
+    """The evidence's sentences with their signals, the best of them read by the answer model when one is in use."""
+    return judged(profile.text, candidates(profile, evidence), evidence.passages, settings)
 
 
 def _key_terms_of(part: str) -> str:

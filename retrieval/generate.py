@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from retrieval.answer import NO_ANSWER, answer_question
 from retrieval.llm import LLMUnavailable, Writer
@@ -121,8 +122,8 @@ def generate_answer(
                 on_token(token)
     except LLMUnavailable as error:
         log.warning("%s; answering with quoted sentences", error)
-        extractive.notice = UNAVAILABLE_NOTICE
-        return _finish(extractive, "".join(drafted), [], began, generated=False, fell_back=True)
+        unavailable = replace(extractive, notice=UNAVAILABLE_NOTICE)
+        return _finish(unavailable, "".join(drafted), [], began, generated=False, fell_back=True)
     draft = "".join(drafted).strip()
     timing = dict(extractive.timing_ms)
     timing["first_token"] = ((first_token or time.perf_counter()) - began) * 1000
@@ -134,9 +135,7 @@ def generate_answer(
     checks = verifier.check(draft, passages, question=extractive.query or extractive.question)
     kept = [c for c in checks if c.kept]
     if not kept:
-        fallback = extractive
-        fallback.notice = FALLBACK_NOTICE
-        fallback.timing_ms = timing
+        fallback = replace(extractive, notice=FALLBACK_NOTICE, timing_ms=timing)
         return _finish(fallback, draft, checks, began, generated=False, fell_back=True)
     numbers: dict[int, int] = {}
     texts, cited = [], {}
@@ -161,13 +160,16 @@ def _finish(
     fell_back: bool = False,
     renumber: dict[int, int] | None = None,
 ) -> Answer:
+    """``answer`` with how it was written: the model's draft, each sentence's check, the whole time taken."""
     renumber = renumber or {}
-    answer.generated = generated
-    answer.fell_back = fell_back
-    answer.draft = draft
-    answer.checks = [
-        SentenceCheck(c.text, c.cited, renumber.get(c.passage) if c.passage else None, c.method, round(c.score, 3))
-        for c in checks
-    ]
-    answer.timing_ms["total"] = (time.perf_counter() - began) * 1000
-    return answer
+    return replace(
+        answer,
+        generated=generated,
+        fell_back=fell_back,
+        draft=draft,
+        checks=[
+            SentenceCheck(c.text, c.cited, renumber.get(c.passage) if c.passage else None, c.method, round(c.score, 3))
+            for c in checks
+        ],
+        timing_ms={**answer.timing_ms, "total": (time.perf_counter() - began) * 1000},
+    )

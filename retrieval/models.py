@@ -129,7 +129,7 @@ class SentenceCheck:
                 "score": self.score}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str

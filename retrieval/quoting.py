@@ -12,14 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from retrieval.models import Passage
 from retrieval.sentences import sentence_spans
-
-if TYPE_CHECKING:
-    from retrieval.scoring import Candidate
-
 
 _MARKER = re.compile(r"^(?:\d{1,3}\.\s+|•\s*)")
 _BARE_MARKER = re.compile(r"\d{1,3}\.|•")  # a paragraph's number, split off as a sentence of its own
@@ -99,8 +93,8 @@ def _continues(passage: Passage, first: Span, second: Span) -> bool:
     )
 
 
-def quotations(chosen: Sequence[tuple[Passage, Candidate]], with_context: bool = True) -> list[Quotation]:
-    """The chosen sentences as the answer quotes them, best first.
+def quotations(chosen: Sequence[tuple[Passage, Span]], with_context: bool = True) -> list[Quotation]:
+    """The chosen sentences (each a passage and the sentence's span in it) as the answer quotes them, best first.
 
     With ``with_context``, each comes with the neighbours it leans on (see
     ``context_of``). Sentences of one passage that follow one another are
@@ -108,11 +102,11 @@ def quotations(chosen: Sequence[tuple[Passage, Candidate]], with_context: bool =
     """
     runs: list[tuple[Passage, list[Span], list[int]]] = []  # passage, its sentences, the run's sentence numbers
     done: set[tuple[str, int]] = set()
-    for passage, candidate in chosen:
+    for passage, span in chosen:
         spans = sentence_spans(passage.text)
-        if candidate.span not in spans:
+        if span not in spans:
             continue
-        i = spans.index(candidate.span)
+        i = spans.index(span)
         indices = _context(passage, spans, i) if with_context else [i]
         fresh = [j for j in indices if (passage.chunk.chunk_id, j) not in done]
         if not fresh:

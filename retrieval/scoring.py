@@ -29,12 +29,12 @@ from retrieval.periods import Period
 from retrieval.profile import ANYONE, RESPONSE_NOUN, RESPONSE_VERB, QuestionProfile
 from retrieval.quoting import is_heading, quoted
 from retrieval.relative_dates import RELATIVE
-from retrieval.search import Searcher
-from retrieval.windows import Vectors, weighted_share
+from retrieval.search import Evidence
+from retrieval.windows import weighted_share
 from retrieval.sentences import sentence_spans
 from retrieval.settings import SentenceScoring, Settings
 from retrieval.turns import introduced_for, is_party, speaker_at
-from retrieval.vocabulary import everyday_phrases
+from retrieval.vocabulary import Vocabulary, everyday_phrases
 
 
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand|million|half"
@@ -130,13 +130,12 @@ def _name_runs(question: str) -> list[str]:
     return [" ".join(r).removesuffix(" of") for r in runs if len([w for w in r if w != "of"]) >= 2]
 
 
-def unknown_names(question: str, searcher: Searcher) -> list[str]:
+def unknown_names(question: str, lexical: LexicalIndex) -> list[str]:
     """Names and years in the question that no document contains.
 
     A capitalised word, a run of them ("Greater Manchester", "Norfolk
     Constabulary": every word may occur, but not together), or a year counts.
     """
-    lexical = searcher.lexical
     words_ = re.findall(r"[A-Za-z0-9£][\w'’/.-]*", question)
     singles = [
         w.strip(".") for i, w in enumerate(words_)
@@ -164,39 +163,32 @@ def _fits_period(asked: tuple[Period, ...], passage: Passage) -> bool:
     return any(found) if len(asked) > 1 else all(found)
 
 
-def candidates(
-    profile: QuestionProfile, passages: list[Passage], query_vector: np.ndarray, searcher: Searcher,
-    known: Vectors | None = None,
-) -> list[Candidate]:
-    """Every answer-worthy sentence of the passages, with its signals.
-
-    ``known``: sentence vectors search already read; only the others are read from the store.
-    """
-    idf = searcher.lexical.idf(list(profile.terms))
+def candidates(profile: QuestionProfile, evidence: Evidence) -> list[Candidate]:
+    """Every answer-worthy sentence of the evidence's passages, with its signals."""
+    lexical, passages = evidence.lexical, evidence.passages
+    idf = lexical.idf(list(profile.terms))
     kind = profile.kind
     counted = list(profile.counted)
-    named = _rarest(list(profile.measured), searcher)
-    stand_ins = _stand_ins(profile.text, searcher)
+    named = _rarest(list(profile.measured), lexical)
+    stand_ins = _stand_ins(profile.text, evidence.vocabulary)
 
     def held(term: str, where: set[str]) -> bool:
         return term in where or not stand_ins.get(term, frozenset()).isdisjoint(where)
 
-    document_text = functools.cache(lambda doc_id: _document_text(doc_id, searcher.lexical))
+    document_text = functools.cache(lambda doc_id: _document_text(doc_id, lexical))
 
     @functools.cache
     def speaks_for(speaker: str, doc_id: str) -> bool:
         return introduced_for(speaker, str(profile.responder), document_text(doc_id))
 
-    known = known or {}
-    stored = {**known, **searcher.store.sentence_vectors([p.chunk for p in passages if p.chunk.chunk_id not in known])}
     found: list[Candidate] = []
     for index, passage in enumerate(passages):
         heading = set(tokenize([passage.chunk.context])[0])
         body = set(tokenize([passage.text])[0])
-        vectors = {(a, b): v for a, b, v in stored.get(passage.chunk.chunk_id, [])}
+        vectors = {(a, b): v for a, b, v in evidence.vectors.get(passage.chunk.chunk_id, [])}
         fits_period = _fits_period(profile.periods, passage)
         # The sentence before ("this disposal ... for £1.2m" names its subject one sentence earlier).
-        present = set(tokenize([_lead_in(passage, searcher.lexical)])[0])
+        present = set(tokenize([_lead_in(passage, lexical)])[0])
         for start, end in sentence_spans(passage.text):
             raw = passage.text[start:end]
             text = quoted(raw)
@@ -207,7 +199,7 @@ def candidates(
             coverage = weighted_share(
                 idf, lambda t: 1.0 if held(t, present) else 0.5 if held(t, context) else 0.3 if held(t, body) else 0.0
             )
-            similarity = float(np.dot(query_vector, vectors[(start, end)]))
+            similarity = float(np.dot(evidence.query_vector, vectors[(start, end)]))
             # Labels first: "999 and 101 calls" names two lines even when the question's "101" is blanked after.
             plain = _without(_LABEL.sub(" ", text) if kind == "figure" else text, profile.numbers)
             fits_kind = kind == "any" or bool(_KIND_NEEDS[kind].search(plain))
@@ -262,13 +254,13 @@ def _leans_on(passage: Passage, span: tuple[int, int]) -> str:
     return " | ".join(part for part in (passage.chunk.section, passage.chunk.header, previous) if part)
 
 
-def _stand_ins(query: str, searcher: Searcher) -> dict[str, frozenset[str]]:
+def _stand_ins(query: str, vocabulary: Vocabulary) -> dict[str, frozenset[str]]:
     """Each word of an everyday phrase in the query, with the words of its official terms that stand in for it.
 
     "people giving evidence" is held by a sentence about witnesses.
     """
     found: dict[str, frozenset[str]] = {}
-    for phrase, terms in everyday_phrases(query, searcher.vocabulary).items():
+    for phrase, terms in everyday_phrases(query, vocabulary).items():
         official = frozenset(tokenize([" ".join(terms)])[0])
         for term in question_terms(phrase):
             found[term] = found.get(term, frozenset()) | official
@@ -299,6 +291,17 @@ def _lead_in(passage: Passage, snapshot: LexicalIndex) -> str:
     return previous.text[spans[-1][0] : spans[-1][1]] if spans else ""
 
 
+def answers_well(candidate: Candidate, settings: Settings) -> bool:
+    """Is this sentence good enough to be quoted as an answer? Every abstention on weak evidence is decided here.
+
+    A sentence whose passage holds none of the question's words is only like it in meaning:
+    on a small corpus, a question about anything at all finds one (the nearest of a few).
+    """
+    if candidate.coverage == 0 or candidate.score(settings.sentence_scoring) < settings.abstain_below:
+        return False
+    return candidate.answers is None or candidate.answers >= settings.answer_model_floor
+
+
 def choose(found: list[Candidate], settings: Settings, parts: int = 1) -> list[Candidate]:
     """The answer's sentences, best first; empty when Quorum should abstain.
 
@@ -306,11 +309,7 @@ def choose(found: list[Candidate], settings: Settings, parts: int = 1) -> list[C
     """
     weights = settings.sentence_scoring
     usable = sorted((c for c in found if c.fits_kind and c.fits_period), key=lambda c: c.score(weights), reverse=True)
-    # A best sentence whose passage holds none of the question's words is only like it in meaning:
-    # on a small corpus, a question about anything at all finds one (the nearest of a few).
-    if not usable or usable[0].score(weights) < settings.abstain_below or usable[0].coverage == 0:
-        return []
-    if usable[0].answers is not None and usable[0].answers < settings.answer_model_floor:
+    if not usable or not answers_well(usable[0], settings):
         return []
     best = usable[0].score(weights)
     chosen = [usable[0]]
@@ -327,11 +326,11 @@ _DURATION = r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?)\b|(?:hrs?
 _A_COUNT = re.compile(rf"(?<![£\d.,/])(?!(?:19|20)\d\d\b)\d[\d,]*(?![\d.,]*\s*(?:%|per ?cent|{_DURATION}))", re.I)
 
 
-def _rarest(terms: list[str], searcher: Searcher) -> str | None:
+def _rarest(terms: list[str], lexical: LexicalIndex) -> str | None:
     """The term that says most precisely what is meant: the one fewest passages hold."""
     if not terms:
         return None
-    idf = searcher.lexical.idf(terms)
+    idf = lexical.idf(terms)
     return max(terms, key=lambda t: idf[t])
 
 

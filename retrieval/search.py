@@ -22,7 +22,7 @@ from retrieval.lexical import LexicalIndex, query_terms_text, question_terms, sy
 from retrieval.models import Chunk, Passage
 from retrieval.settings import Settings
 from retrieval.store import Filters, Store, chunk_metadata
-from retrieval.vocabulary import load_vocabulary, official_terms
+from retrieval.vocabulary import Vocabulary, load_vocabulary, official_terms
 from retrieval.windows import Vectors, WindowWeights, window_ranking
 
 
@@ -127,6 +127,13 @@ class Searcher:
             for chunk_id, score in fused[:k]
         ]
         return Retrieval(passages, ranked.vector, ranked.vectors)
+
+    def evidence(self, found: Retrieval, n: int) -> Evidence:
+        """The first ``n`` passages ``found``, with everything the answer stage reads of them."""
+        pool = found.passages[:n]
+        missing = [p.chunk for p in pool if p.chunk.chunk_id not in found.vectors]
+        vectors = {**found.vectors, **self.store.sentence_vectors(missing)}
+        return Evidence(pool, found.query_vector, vectors, self.lexical, self.vocabulary)
 
     def rankings(
         self, query: str, k: int | None = None, filters: Filters | None = None, near: Sequence[str] = ()
@@ -327,6 +334,18 @@ class Retrieval:
     passages: list[Passage]
     query_vector: np.ndarray
     vectors: Vectors = field(default_factory=dict)  # sentence vectors already read, by chunk id
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the answer stage reads: passages, their sentence vectors, the question's vector,
+    and the snapshot and vocabulary they were found with. It reads nothing else."""
+
+    passages: list[Passage]
+    query_vector: np.ndarray
+    vectors: Vectors  # every passage's sentence vectors, by chunk id
+    lexical: LexicalIndex
+    vocabulary: Vocabulary
 
 
 class HybridRetriever(BaseRetriever):

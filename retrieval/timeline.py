@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from retrieval.answer import check_question
 from retrieval.profile import profile_question
-from retrieval.scoring import candidates, unknown_names
+from retrieval.scoring import answers_well, candidates, unknown_names
 from retrieval.models import Passage, long_date
 from retrieval.search import Searcher
 from retrieval.store import Filters
@@ -64,18 +64,17 @@ def timeline(topic: str, searcher: Searcher, filters: Filters | None = None) -> 
     mentions or no sentence holds any of its words.
     """
     topic = check_question(topic, searcher.settings.max_question_chars)
-    missing = unknown_names(topic, searcher)
+    missing = unknown_names(topic, searcher.lexical)
     if missing:
         return Timeline(topic, [], missing)
-    found = searcher.retrieve(topic, TIMELINE_PASSAGES, filters)
-    scored = candidates(profile_question(topic), found.passages, found.query_vector, searcher)
+    found = searcher.evidence(searcher.retrieve(topic, TIMELINE_PASSAGES, filters), TIMELINE_PASSAGES)
+    scored = candidates(profile_question(topic), found)
     weights = searcher.settings.sentence_scoring
-    floor = searcher.settings.abstain_below
     by_document: dict[str, list[tuple[float, Entry]]] = {}
     for candidate in scored:
-        score = candidate.score(weights)
-        if score < floor or candidate.coverage == 0:
+        if not answers_well(candidate, searcher.settings):
             continue
+        score = candidate.score(weights)
         passage = found.passages[candidate.passage_index]
         entry = Entry(passage.chunk.doc.date, candidate.text, passage)
         by_document.setdefault(passage.chunk.doc.doc_id, []).append((score, entry))

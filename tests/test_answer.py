@@ -2,7 +2,7 @@
 
 from retrieval.profile import asks_whether, profile_question, responding_party
 from retrieval.quoting import context_of, quotations
-from retrieval.scoring import Candidate, candidates, responds
+from retrieval.scoring import candidates, responds
 from retrieval.conversation import ask
 from retrieval.models import Chunk, DocumentInfo, Passage
 from retrieval.sentences import sentence_spans
@@ -14,9 +14,9 @@ def passage(text: str, chunk_id: str = "doc:0:abc") -> Passage:
     return Passage(Chunk(chunk_id, DOC, text, 0, len(text), 0), 1.0)
 
 
-def chosen(p: Passage, sentence: str) -> tuple[Passage, Candidate]:
-    span = next(s for s in sentence_spans(p.text) if sentence in p.text[s[0] : s[1]])
-    return p, Candidate(0, p.text[span[0] : span[1]], 0.5, 0.5, True, True, span=span)
+def chosen(p: Passage, sentence: str) -> tuple[Passage, tuple[int, int]]:
+    """The passage and the span of its sentence holding ``sentence``, as the answer stage picks them."""
+    return p, next(s for s in sentence_spans(p.text) if sentence in p.text[s[0] : s[1]])
 
 
 def sentences_of(p: Passage, spans: list[tuple[int, int]]) -> list[str]:
@@ -30,21 +30,21 @@ REPORT = passage(
 
 
 def test_a_sentence_that_leans_back_is_quoted_with_the_one_before() -> None:
-    p, candidate = chosen(REPORT, "This is 12% more")
-    assert sentences_of(p, context_of(p, candidate.span)) == [
+    p, span = chosen(REPORT, "This is 12% more")
+    assert sentences_of(p, context_of(p, span)) == [
         "The force recorded 1,204 complaints in 2023/24.",
         "This is 12% more than the year before.",
     ]
 
 
 def test_a_sentence_is_quoted_with_the_next_when_that_one_leans_on_it() -> None:
-    p, candidate = chosen(REPORT, "The force recorded")
-    assert sentences_of(p, context_of(p, candidate.span))[-1] == "This is 12% more than the year before."
+    p, span = chosen(REPORT, "The force recorded")
+    assert sentences_of(p, context_of(p, span))[-1] == "This is 12% more than the year before."
 
 
 def test_a_sentence_that_stands_alone_is_quoted_alone() -> None:
-    p, candidate = chosen(REPORT, "The Commissioner has asked")
-    assert sentences_of(p, context_of(p, candidate.span)) == ["The Commissioner has asked for a review of the process."]
+    p, span = chosen(REPORT, "The Commissioner has asked")
+    assert sentences_of(p, context_of(p, span)) == ["The Commissioner has asked for a review of the process."]
 
 
 def test_context_stops_at_a_paragraph_break_a_numbered_paragraph_and_a_heading() -> None:
@@ -53,8 +53,8 @@ def test_context_stops_at_a_paragraph_break_a_numbered_paragraph_and_a_heading()
         "12. Complaints rose in 2023/24.\n13. This is being reviewed by the panel.",
         "Complaints\nThis is being reviewed by the panel.",
     ):
-        p, candidate = chosen(passage(text), "This is being reviewed")
-        assert sentences_of(p, context_of(p, candidate.span)) == ["This is being reviewed by the panel."], text
+        p, span = chosen(passage(text), "This is being reviewed")
+        assert sentences_of(p, context_of(p, span)) == ["This is being reviewed by the panel."], text
 
 
 def test_neighbouring_chosen_sentences_are_quoted_as_one_run_without_repeats() -> None:
@@ -81,8 +81,8 @@ def test_sentences_from_different_passages_are_never_joined() -> None:
 
 
 def test_quoted_sentences_drop_paragraph_numbers_and_stay_verbatim() -> None:
-    p, candidate = chosen(passage("7. Funding of £1.2m was agreed. However, it ends in March 2025."), "However")
-    (quotation,) = quotations([(p, candidate)])
+    p, span = chosen(passage("7. Funding of £1.2m was agreed. However, it ends in March 2025."), "However")
+    (quotation,) = quotations([(p, span)])
     assert quotation.sentences == ("Funding of £1.2m was agreed.", "However, it ends in March 2025.")
     assert all(s in p.text for s in quotation.sentences)
 
@@ -119,18 +119,18 @@ def test_a_question_the_document_asks_is_never_quoted_as_an_answer(searcher) -> 
 
 def test_a_lack_that_limits_something_counts_as_a_reason(searcher) -> None:
     question = "Why can't the force see when its staff ask for wellbeing support?"
-    found = searcher.retrieve(question, 8)
-    reasons = [c.text for c in candidates(profile_question(question), found.passages, found.query_vector, searcher) if c.gives_reason]
+    found = searcher.evidence(searcher.retrieve(question, 8), 8)
+    reasons = [c.text for c in candidates(profile_question(question), found) if c.gives_reason]
     assert any(t.startswith("The lack of a suitable case management system limits") for t in reasons)
 
 
 def test_a_name_misspelt_by_a_letter_or_run_together_is_still_known(searcher) -> None:
     from retrieval.scoring import unknown_names
 
-    assert unknown_names("What did the Home Secetary say about funding?", searcher) == []
-    assert unknown_names("What did the HomeSecretary say about funding?", searcher) == []
-    assert unknown_names("What did Greater Manchester Police say about funding?", searcher) != []
-    assert unknown_names("What did Northumbria say about funding?", searcher) == ["Northumbria"]
+    assert unknown_names("What did the Home Secetary say about funding?", searcher.lexical) == []
+    assert unknown_names("What did the HomeSecretary say about funding?", searcher.lexical) == []
+    assert unknown_names("What did Greater Manchester Police say about funding?", searcher.lexical) != []
+    assert unknown_names("What did Northumbria say about funding?", searcher.lexical) == ["Northumbria"]
 
 
 def test_a_relative_clause_is_not_a_second_question() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from retrieval.conversation import ask
+from retrieval.conversation import Turn, ask
 from ui.chat import GENERIC_ERROR, MAX_STEPS, error_reply, reply_steps
 from ui.documents import document_html, documents_table
 from ui.export import answer_markdown
@@ -55,6 +55,25 @@ def test_the_app_condenses_a_follow_up_from_the_conversation(client: Client) -> 
     out = client.predict("And for a firearms certificate?", history, api_name="/ask")
     assert "shotgun" in out["query"].lower() or "certificate" in out["query"].lower()
     assert "660 days" in out["answer"]
+
+
+def test_an_api_follow_up_leans_on_the_passages_the_previous_answer_cited_as_the_page_does(
+    client: Client, searcher
+) -> None:
+    first_question = "What did the December 2023 A&A meeting say about complaints?"
+    follow_up = "Is that only happening in West Mercia?"
+    first = client.predict(first_question, [], api_name="/ask")
+    bare = [{"role": "user", "content": first_question}, {"role": "assistant", "content": first["answer"]}]
+    cited = [bare[0], {**bare[1], "citations": first["citations"] + [{"chunk_id": "no-such:0:chunk"}, "junk"]}]
+
+    leaning = client.predict(follow_up, cited, api_name="/ask")
+    alone = client.predict(follow_up, bare, api_name="/ask")
+
+    on_the_page = ask(follow_up, searcher, [Turn.of(ask(first_question, searcher))])
+    ids = lambda passages: [p["chunk_id"] for p in passages]  # noqa: E731
+    assert ids(leaning["passages"]) == [p.chunk.chunk_id for p in on_the_page.passages]
+    assert leaning["answer"] == on_the_page.text
+    assert ids(leaning["passages"]) != ids(alone["passages"])
 
 
 def test_a_three_turn_conversation_keeps_retrieving_the_panel_report_on_vetting(client: Client) -> None:
