@@ -52,6 +52,12 @@ def read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
     return {name: defaults | entry for name, entry in data.items() if isinstance(entry, dict)}
 
 
+# What a committee paper's manifest entry may say of its meeting (``quorum sync`` writes them).
+MEETING_FIELDS = ("committee", "meeting_id", "meeting_date", "meeting_url", "item", "item_title", "item_url",
+                  "published", "withdrawn")
+_DATES = ("meeting_date", "published", "withdrawn")
+
+
 def document_info(doc_id: str, source: str, text: str, file_title: str, entry: dict[str, Any]) -> DocumentInfo:
     """Manifest values where given, otherwise what the document itself says."""
     doc_type = str(entry.get("type") or infer_type(source, text))
@@ -64,6 +70,7 @@ def document_info(doc_id: str, source: str, text: str, file_title: str, entry: d
         source=source,
         url=str(entry.get("url", "")),
         licence=str(entry.get("licence", "")),
+        **{name: _iso(entry.get(name)) if name in _DATES else str(entry.get(name, "")) for name in MEETING_FIELDS},
     )
 
 

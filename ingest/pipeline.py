@@ -254,7 +254,7 @@ def ingest(
             if rebuild:
                 _repair(store, settings)
             recovered = store.recover()  # whatever an interrupted ingest left half-done
-            uploads = [settings.uploads_path] if settings.uploads_path.is_dir() else []
+            uploads = [p for p in (settings.uploads_path, settings.synced_path) if p.is_dir()]
             sources, report.failed = discover([*paths, *uploads])
             stored = store.documents()
             group: list[DocumentWrite] = []

@@ -21,6 +21,27 @@ class DocumentInfo:
     source: str = ""  # file name the document was ingested from
     url: str = ""
     licence: str = ""
+    # Where a committee paper sits, as its council's site gives it (synced from ModernGov, or a manifest).
+    committee: str = ""
+    meeting_id: str = ""
+    meeting_date: str = ""  # ISO; the document's ``date`` may be its own
+    meeting_url: str = ""
+    item: str = ""  # the agenda item's number, as printed ("6", "6a")
+    item_title: str = ""
+    item_url: str = ""
+    published: str = ""  # ISO: when the council published it
+    withdrawn: str = ""  # ISO: when the council's site stopped listing it (kept, never silently deleted)
+
+    @property
+    def meeting(self) -> str:
+        """ "Police and Crime Panel, 4 February 2025, item 6: Proposed precept"; "" outside a meeting."""
+        if not self.committee:
+            return ""
+        parts = [self.committee, long_date(self.meeting_date)] if self.meeting_date else [self.committee]
+        label = ", ".join(parts)
+        if self.item:
+            label += f", item {self.item}" + (f": {self.item_title}" if self.item_title else "")
+        return label
 
 
 @dataclass(frozen=True)
@@ -204,6 +225,10 @@ def long_date(iso: str, *, abbreviated: bool = False) -> str:
         return iso
 
 
+MEETING_JSON = ("committee", "meeting_id", "meeting_date", "meeting_url", "item", "item_title", "item_url",
+                "published", "withdrawn")
+
+
 def passage_json(passage: Passage) -> dict[str, Any]:
     chunk = passage.chunk
     doc = asdict(chunk.doc)
@@ -215,6 +240,8 @@ def passage_json(passage: Passage) -> dict[str, Any]:
         "date": doc["date"] or None,
         "source": doc["source"],
         "url": doc["url"] or None,
+        **{name: doc[name] or None for name in MEETING_JSON},
+        "meeting": chunk.doc.meeting or None,
         "paragraph": chunk.paragraph or None,
         "section": chunk.section or None,
         "page": chunk.page or None,

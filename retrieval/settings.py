@@ -128,6 +128,13 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = Field(None, description="Admin mode password (QUORUM_ADMIN_PASSWORD).")
     admin_password_hash: str | None = Field(None, description="Or its hash, from `quorum hash-password`.")
     upload_max_mb: int = Field(25, ge=1, le=1024, description="Largest upload accepted in admin mode.")
+    sync_contact: str = Field(
+        "", description="An email or web address sent to council sites with every sync request, for their admins."
+    )
+    sync_timeout_s: float = Field(60.0, gt=0, le=600, description="How long a council site may take to answer.")
+    sync_every: str = Field(
+        "", description="With `quorum serve`, sync every source this often in the background (e.g. 6h, 30m); off when empty."
+    )
     accessibility_contact: str = Field(
         "", description="Email or web address for reporting accessibility problems (the /accessibility page)."
     )
@@ -151,6 +158,11 @@ class Settings(BaseSettings):
     def uploads_path(self) -> Path:
         """Documents added in admin mode; ingested with every corpus, never pruned by one."""
         return self.home / "uploads"
+
+    @property
+    def synced_path(self) -> Path:
+        """Papers fetched by ``quorum sync``; ingested with every corpus, never pruned by one."""
+        return self.home / "synced"
 
     @property
     def lock_path(self) -> Path:

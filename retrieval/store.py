@@ -25,7 +25,7 @@ import shutil
 import socket
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from urllib.parse import urlparse
 from typing import Any
@@ -39,7 +39,7 @@ from retrieval.sentences import chunk_sentences
 from retrieval.settings import Settings
 
 _PAGE = 2000
-_DOC_FIELDS = ("doc_id", "title", "type", "organisation", "date", "source", "url", "licence")
+_DOC_FIELDS = tuple(f.name for f in fields(DocumentInfo))
 
 
 _LEASE = "ingest"

@@ -51,10 +51,13 @@ class Briefing:
 
 def reference_line(passage: Passage) -> str:
     doc = passage.chunk.doc
-    details = [d for d in (doc.organisation, long_date(doc.date), place(passage)) if d]
+    if doc.meeting:  # a committee paper: its meeting and item say where it was published
+        details = [d for d in (doc.organisation, doc.meeting, place(passage)) if d]
+    else:
+        details = [d for d in (doc.organisation, long_date(doc.date), place(passage)) if d]
     line = doc.title + (" — " + ", ".join(details) if details else "")
-    url = safe_url(doc.url)
-    return f"{line}. {url}" if url else line
+    links = [u for u in (safe_url(doc.url), safe_url(doc.item_url or doc.meeting_url)) if u]
+    return f"{line}. {' '.join(links)}" if links else line
 
 
 def to_markdown(briefing: Briefing) -> str:

@@ -15,6 +15,7 @@ from evals.bench import bench_command
 from evals.cli import eval_command
 from retrieval.errors import QuorumError
 from retrieval.settings import Settings, load_settings
+from ui.sync_cli import sources_app, sync_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Quorum: cited answers from governance documents.")
 console = Console()
@@ -309,6 +310,8 @@ def hash_password_command() -> None:
 
 app.command("eval")(eval_command)
 app.command("bench")(bench_command)
+app.add_typer(sources_app, name="sources")
+app.command("sync")(sync_command)
 
 
 def main() -> None:

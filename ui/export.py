@@ -24,13 +24,13 @@ def _answer_text(text: str) -> str:
 
 def reference(citation: Citation) -> str:
     doc = citation.passage.chunk.doc
-    details = [d for d in (doc.organisation, doc.date, place(citation.passage)) if d]
+    details = [d for d in (doc.organisation, doc.meeting or doc.date, place(citation.passage)) if d]
     line = f"{citation.n}. {_plain(doc.title)}"
     if details:
         line += " — " + ", ".join(_plain(d) for d in details)
-    url = safe_url(doc.url)
-    if url:
-        line += f". <{url}>"
+    for url in (safe_url(doc.url), safe_url(doc.item_url or doc.meeting_url)):
+        if url:
+            line += f". <{url}>"
     quotes = [f"   > {_plain(sentence)}" for sentence in citation.sentences]
     return "\n".join([line, *quotes])
 

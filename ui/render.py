@@ -55,9 +55,15 @@ def print_answer(answer: Answer, console: Console) -> None:
     elif shown:
         console.print(Text("Sources:", style="bold"))
     for n, passage, sentences in shown:
+        doc = passage.chunk.doc
         items = [Text(source_line(n, passage), style="bold cyan")]
-        if passage.chunk.doc.url:
-            items.append(Text(passage.chunk.doc.url, style="underline blue"))
+        if doc.meeting:
+            items.append(Text(doc.meeting + (f" · {doc.item_url or doc.meeting_url}" if doc.item_url or doc.meeting_url else ""),
+                              style="cyan"))
+        if doc.withdrawn:
+            items.append(Text(f"withdrawn from the council's site on {doc.withdrawn}", style="yellow"))
+        if doc.url:
+            items.append(Text(doc.url, style="underline blue"))
         items.append(highlighted(passage, sentences))
         console.print(Group(*items), "")
     timing = f"{answer.timing_ms.get('total', 0):.0f} ms"

@@ -76,6 +76,18 @@ def passage_label(passage: Passage) -> str:
     return " · ".join(part for part in (doc.title, doc.type, doc.date, place(passage)) if part)
 
 
+def _meeting_line(doc) -> str:  # noqa: ANN001
+    """The meeting and agenda item a paper was published for, linked to the council's page; "" for others."""
+    if not doc.meeting:
+        return ""
+    url = safe_url(doc.item_url or doc.meeting_url)
+    label = escape(doc.meeting)
+    linked = f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{label} ↗</a>' if url else label
+    withdrawn = (f" <span class='q-withdrawn'>withdrawn from the council's site on {escape(doc.withdrawn)}</span>"
+                 if doc.withdrawn else "")
+    return f"<div class='q-source-meeting'>{linked}{withdrawn}</div>"
+
+
 def _open_link(passage: Passage) -> str:
     chunk = passage.chunk
     return (
@@ -92,6 +104,7 @@ def passage_html(n: int, passage: Passage, sentences: tuple[str, ...], selected:
     url = safe_url(doc.url)
     if url:
         links.append(f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">Source ↗</a>')
+    meeting = _meeting_line(doc)
     order = _cited_pages_first(passage, sentences)
     if order:
         links.append(
@@ -104,7 +117,7 @@ def passage_html(n: int, passage: Passage, sentences: tuple[str, ...], selected:
     return (
         f'<article class="{classes}" id="q-src-{n}">'
         f'<header><span class="q-source-n">[{n}]</span> <b>{escape(doc.title)}</b>'
-        f"<div class='q-source-meta'>{escape(' · '.join(m for m in meta if m))}</div>"
+        f"<div class='q-source-meta'>{escape(' · '.join(m for m in meta if m))}</div>{meeting}"
         f"<div class='q-source-links'>{' · '.join(links)}</div></header>"
         f'{_page_figures(passage, order)}{header}<div class="q-source-text">{body}</div></article>'
     )

@@ -153,6 +153,8 @@ small.q-query a.q-cite { vertical-align: baseline; font-size: 1em; line-height: 
 .q-source.q-selected { outline: 2px solid var(--color-accent); background: var(--color-accent-soft); }
 .q-source-n { font-weight: 700; color: var(--color-accent); }
 .q-source-meta, .q-source-links { font-size: 0.82em; color: var(--body-text-color-subdued); }
+.q-source-meeting { font-size: 0.82em; }
+.q-withdrawn { color: var(--error-text-color); }
 .q-source-links a { color: var(--link-text-color); }
 .q-page { margin: 8px 0; }
 .q-page img { display: block; width: 100%; height: auto; border: 1px solid var(--border-color-primary); }
