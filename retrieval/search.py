@@ -149,6 +149,7 @@ class Searcher:
         self.refresh()
         snapshot = self.lexical
         settings = self.settings
+        filters = filters.by_documents(snapshot.documents()) if filters else filters
         vector = self.embedder.embed_query(query)
         # "latest", "current": a ranking by date below, not words to match ("the latest survey" is any survey).
         wording = _RECENT.sub(" ", query) if _RECENT.search(query) else query

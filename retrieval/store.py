@@ -24,8 +24,8 @@ import secrets
 import shutil
 import socket
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import urlparse
 from typing import Any
@@ -83,6 +83,9 @@ class StoredDocument:
     n_chunks: int
 
 
+NO_DOCUMENT = "\x00none"  # an id no document has: filters that leave nothing match nothing
+
+
 @dataclass(frozen=True)
 class Filters:
     """Metadata filters applied to both retrievers."""
@@ -91,9 +94,11 @@ class Filters:
     doc_ids: tuple[str, ...] = ()
     date_from: str = ""  # ISO date, inclusive
     date_to: str = ""
+    committees: tuple[str, ...] = ()  # committee titles, as the council's site gives them
+    meetings: tuple[str, ...] = ()  # meeting ids
 
     def __bool__(self) -> bool:
-        return bool(self.types or self.doc_ids or self.date_from or self.date_to)
+        return bool(self.types or self.doc_ids or self.date_from or self.date_to or self.committees or self.meetings)
 
     def allows(self, chunk: Chunk) -> bool:
         doc = chunk.doc
@@ -101,9 +106,23 @@ class Filters:
             return False
         if self.doc_ids and doc.doc_id not in self.doc_ids:
             return False
+        if self.committees and doc.committee not in self.committees:
+            return False
+        if self.meetings and doc.meeting_id not in self.meetings:
+            return False
         if self.date_from and (not doc.date or doc.date < self.date_from):
             return False
         return not (self.date_to and (not doc.date or doc.date > self.date_to))
+
+    def by_documents(self, documents: Iterable[DocumentInfo]) -> Filters:
+        """The same filters with committees and meetings turned into the documents they hold.
+
+        Sentences are stored with their document's id, not its meeting, so every store query filters by id.
+        """
+        if not (self.committees or self.meetings):
+            return self
+        ids = tuple(d.doc_id for d in documents if self.allows(Chunk("", d, "", 0, 0, 0)))
+        return replace(self, doc_ids=ids or (NO_DOCUMENT,), committees=(), meetings=())
 
     def where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []

@@ -472,3 +472,48 @@ def test_a_link_to_an_answer_opened_by_anyone_answers_it_again_and_a_rating_is_k
     expect(opened.locator("#q-share-note")).to_have_text("")  # the documents are as they were
     opened.screenshot(path=str(ARTIFACTS / "desktop-shared-link.png"))
     opened.close()
+
+
+@pytest.fixture(scope="module")
+def synced_url(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]:
+    """The app over two Kent committees synced from a ModernGov site on loopback."""
+    from datetime import date, timedelta
+
+    from ingest.sources.registry import add_moderngov
+    from ingest.sources.sync import sync
+    from retrieval.search import Searcher
+    from retrieval.settings import Settings
+    from tests.conftest import CORPUS
+    from tests.moderngov_site import kent_site, serving
+
+    settings = Settings(home=tmp_path_factory.mktemp("synced-app") / "home", corpus=CORPUS)
+    with serving(kent_site((date.today() - timedelta(days=10)).isoformat())) as site:
+        add_moderngov(settings, site.base, ["Cabinet", "County Council"], since="2025-01-01")
+        assert sync(settings).ok
+        yield from served(Searcher(settings, embedder=embedder))
+
+
+def test_the_meetings_tab_lists_committees_meetings_and_items_and_a_citation_links_its_meeting(
+    browser: Browser, synced_url: str
+) -> None:
+    session = Session(browser, synced_url, DESKTOP)
+    page = session.page
+    page.get_by_role("tab", name="Meetings").click()
+    meetings = page.locator("#q-meetings")
+    expect(meetings.locator("h3")).to_have_text(["Cabinet", "County Council"])
+    expect(meetings).to_contain_text("Papers as of")
+    cabinet = meetings.locator("section.q-committee").first.locator("details.q-meeting").first
+    expect(cabinet.locator("summary")).to_contain_text("4 March 2025")
+    expect(cabinet.locator("summary")).to_contain_text("minutes not yet published")
+    cabinet.locator("summary").click()
+    expect(cabinet.locator(".q-item").nth(1)).to_contain_text("6. Budget update")
+    session.shot("desktop-meetings.png")
+    cabinet.get_by_text("Cabinet Report 4 March 2025").click()
+    expect(page.locator("#q-viewer .q-doc-meta")).to_contain_text("Cabinet, 4 March 2025, item 6: Budget update")
+
+    page.get_by_role("tab", name="Ask").click()
+    session.ask("What did the County Council resolve about the Governance and Audit Committee terms of reference?")
+    meeting_link = page.locator("#q-sources .q-source-meeting a").first
+    expect(meeting_link).to_contain_text("County Council, 13 March 2025, item 5")
+    assert re.search(r"/mgAi\.aspx\?ID=52001$", meeting_link.get_attribute("href") or "")
+    session.close()

@@ -29,7 +29,7 @@ def act(searcher, tmp_path: Path) -> Handlers:
     return Handlers(sharing(searcher, home=tmp_path / "home"))
 
 
-def _asked(act: Handlers, question: str, filters=([], [], "", "")) -> tuple:
+def _asked(act: Handlers, question: str, filters=([], [], "", "", [])) -> tuple:
     *_, last = act.respond(question, [], [], [], [], *filters, None)
     return last
 
@@ -55,9 +55,10 @@ def test_an_answer_comes_with_its_sources_an_announcement_and_a_link(act: Handle
 def test_a_link_asks_the_same_question_with_the_same_filters(act: Handlers) -> None:
     filters = Filters(("report",), (), "2023-01-01", "")
     link = share_link(QUESTION, filters, act.searcher.lexical.stamp)
-    question, types, doc_ids, since, until, note = act.opened(_request(link))
-    assert (question, types, doc_ids, since, until, note) == (QUESTION, ["report"], [], "2023-01-01", "", "")
-    *_, answers, links, _, _, _ = _asked(act, question, (types, doc_ids, since, until))
+    question, types, doc_ids, since, until, committees, note = act.opened(_request(link))
+    assert (question, types, doc_ids, since, until, committees, note) == (
+        QUESTION, ["report"], [], "2023-01-01", "", [], "")
+    *_, answers, links, _, _, _ = _asked(act, question, (types, doc_ids, since, until, []))
     assert links[0] == link  # the answer's own link is the one it was opened from
 
 
@@ -76,17 +77,17 @@ def test_a_link_holds_only_the_question_filters_and_stamp() -> None:
 
 
 def test_a_link_with_a_type_the_site_lacks_is_answered_without_it_and_says_so(act: Handlers) -> None:
-    question, types, doc_ids, since, until, note = act.opened(_request(f"?q={QUESTION}&type=agenda&type=report"))
+    question, types, doc_ids, since, until, _, note = act.opened(_request(f"?q={QUESTION}&type=agenda&type=report"))
     assert (question, types, doc_ids) == (QUESTION, ["report"], [])
     assert note == "This link asked for a document type this site does not have; it was ignored."
-    *_, answers, _, _, _, _ = _asked(act, question, (types, doc_ids, since, until))
+    *_, answers, _, _, _, _ = _asked(act, question, (types, doc_ids, since, until, []))
     assert answers[0] is not None and "£273m" in answers[0].text
 
 
 def test_a_link_note_never_carries_the_values_it_refused(act: Handlers) -> None:
     hostile = '<a href="https://example.org/login">Your session expired</a>'
     query = urlencode([("q", QUESTION), ("type", hostile), ("doc", hostile), ("from", hostile), ("v", hostile)])
-    _, types, doc_ids, since, _, note = act.opened(_request(query))
+    _, types, doc_ids, since, _, _, note = act.opened(_request(query))
     assert (types, doc_ids, since) == ([], [], "")
     assert "example.org" not in note and "<" not in note and note.count("ignored") == 4
 
@@ -157,7 +158,7 @@ def test_the_question_length_limit_is_the_configured_one_everywhere(searcher) ->
 def test_a_question_over_the_limit_is_refused_with_its_length_and_left_in_the_box(searcher, tmp_path: Path) -> None:
     act = Handlers(sharing(searcher, home=tmp_path / "home", max_question_chars=40))
     long = "What is the Net Budget Requirement for 2023/24 and for 2024/25?"
-    [(chat, box, _, answers, links, _, _, announced)] = list(act.respond(long, [], [], [], [], [], [], "", "", None))
+    [(chat, box, _, answers, links, _, _, announced)] = list(act.respond(long, [], [], [], [], [], [], "", "", [], None))
     assert box is not None and not isinstance(box, str)  # skipped: the question stays to be shortened
     assert f"limited to 40 characters; this one has {len(long)}" in chat[-1]["content"]
     assert answers == [None] and links == [""] and announced == chat[-1]["content"]

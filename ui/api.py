@@ -59,6 +59,8 @@ def ask_endpoint(searcher: Searcher, guard: Guard) -> Callable[..., dict[str, An
         doc_ids: list[str] | None = None,
         date_from: str = "",
         date_to: str = "",
+        committees: list[str] | None = None,
+        meetings: list[str] | None = None,
         request: gr.Request = None,  # type: ignore[assignment]  # given by Gradio, not by callers
     ) -> dict[str, Any]:
         """Answer a question; ``history`` is the conversation so far as chat messages.
@@ -66,8 +68,8 @@ def ask_endpoint(searcher: Searcher, guard: Guard) -> Callable[..., dict[str, An
         An assistant message may carry the ``citations`` its answer returned; a
         follow-up ("and who seconded it?") then leans on the passages they cite.
 
-        ``types``, ``doc_ids``, ``date_from`` and ``date_to`` (YYYY-MM-DD) restrict
-        the search. Returns the same object as `quorum ask --json`, or
+        ``types``, ``doc_ids``, ``date_from`` and ``date_to`` (YYYY-MM-DD), ``committees``
+        (titles) and ``meetings`` (ids) restrict the search. Returns the same object as `quorum ask --json`, or
         ``{"question": ..., "error": ...}``.
         """
         began = time.perf_counter()
@@ -76,7 +78,7 @@ def ask_endpoint(searcher: Searcher, guard: Guard) -> Callable[..., dict[str, An
         try:
             asked = [m for m in history or [] if isinstance(m, dict) and m.get("role") == "user"]
             guard.admit(client, question, len(asked), host_of(request))
-            filters = make_filters(types, doc_ids, date_from, date_to)
+            filters = make_filters(types, doc_ids, date_from, date_to, committees, meetings)
             check_known(filters, searcher.lexical.documents())
             turns = turns_from_messages(history, guard, searcher.lexical.by_id)
             answer = ask(question, searcher, turns, filters=filters or None)

@@ -1,7 +1,8 @@
 """The Gradio app: a thin layer over retrieval.conversation.ask and the Store.
 
 Layout: an "Ask" tab (filters, chat, sources panel, Markdown export), a
-"Documents" tab (the indexed documents and a viewer) and, in admin mode only,
+"Timeline" tab, a "Meetings" tab (committees, meetings, items and their papers;
+ui/meetings.py), a "Documents" tab (the indexed documents and a viewer) and, in admin mode only,
 an "Admin" tab (ui/admin.py). The named endpoint `ask` (ui/api.py) returns the
 same JSON as `quorum ask --json`; page and endpoint pass the same Guard.
 
@@ -22,6 +23,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
+from ingest.sources.report import papers_as_of
 from retrieval.search import Searcher
 from retrieval.settings import Settings
 from retrieval.store import Filters, Store
@@ -31,6 +33,7 @@ from ui.api import ask_endpoint
 from ui.auth import admin_check
 from ui.budget import Budget, BudgetedRoutes
 from ui.documents import VIEWER_EMPTY, choices, documents_table
+from ui.meetings import committees, meetings_html
 from ui.filters import status_line
 from ui.guard import Answering, NoUploads, PageTitle, QueueShare, SignInThrottle
 from ui.handlers import Handlers, example_text, new_conversation
@@ -75,6 +78,10 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
                         doc_box = gr.Dropdown(
                             choices(documents), multiselect=True, label="Only these documents",
                             elem_id="q-filter-docs", scale=4,
+                        )
+                        committee_box = gr.Dropdown(
+                            committees(documents), multiselect=True, label="Only these committees",
+                            elem_id="q-filter-committees", scale=2, visible=bool(committees(documents)),
                         )
                         clear_filters = gr.Button("Clear filters", size="sm", scale=1)
                 with gr.Row(elem_id="q-status-row"):
@@ -144,6 +151,8 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
                         label="Topic", show_label=False, submit_btn="Show timeline", elem_id="q-topic", scale=4,
                     )
                 timeline_view = gr.HTML(TIMELINE_EMPTY, elem_id="q-timeline", padding=True)
+            with gr.Tab("Meetings", id="meetings"):
+                meetings_view = gr.HTML(meetings_html(documents, papers_as_of(settings)), elem_id="q-meetings", padding=True)
             with gr.Tab("Documents", id="documents"):
                 table = gr.HTML(documents_table(documents), elem_id="q-documents", padding=True)
                 doc_pick = gr.Dropdown(choices(documents), value=None, label="Read a document", elem_id="q-doc-pick")
@@ -151,7 +160,7 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
             changes = build_admin_tab(searcher) if mode == "admin" else []
         gr.HTML(FOOTER, elem_id="q-footer")
 
-        filter_inputs = [type_box, doc_box, date_from, date_to]
+        filter_inputs = [type_box, doc_box, date_from, date_to, committee_box]
         ask_inputs = [question, chat, turns, answers, links, *filter_inputs]
         ask_outputs = [chat, question, turns, answers, links, sources, export, announce]
         answering = {"concurrency_id": ASK_QUEUE, "concurrency_limit": settings.concurrency}
@@ -179,9 +188,9 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         doc_pick.input(act.read_document, doc_pick, viewer, **private)
         gr.on([c.change for c in filter_inputs], act.show_filters, filter_inputs, [filter_status, filter_box], **private)
         topic.submit(act.show_timeline, topic, timeline_view, **private, **answering)
-        clear_filters.click(lambda: ([], [], "", ""), None, filter_inputs, **private)
+        clear_filters.click(lambda: ([], [], "", "", []), None, filter_inputs, **private)
 
-        list_outputs = [type_box, doc_box, doc_pick, table]
+        list_outputs = [type_box, doc_box, doc_pick, table, committee_box, meetings_view]
         # A link to an answer (?q=...) asks its question again, once the page's lists are filled.
         refresh_briefing(
             app.load(act.document_lists, None, list_outputs, **private)

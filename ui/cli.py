@@ -88,6 +88,8 @@ def ask(
     doc: Annotated[Optional[list[str]], typer.Option("--doc", help="Only these document ids.")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Only documents dated on/after YYYY-MM-DD.")] = None,
     until: Annotated[Optional[str], typer.Option("--until", help="Only documents dated on/before YYYY-MM-DD.")] = None,
+    committee: Annotated[Optional[list[str]], typer.Option("--committee", help="Only papers of this committee.")] = None,
+    meeting: Annotated[Optional[list[str]], typer.Option("--meeting", help="Only papers of this meeting (its id).")] = None,
     home: HomeOption = None,
     chroma_url: ChromaOption = None,
     llm: LLMOption = None,
@@ -100,7 +102,7 @@ def ask(
 
     try:
         settings = _settings(home, chroma_url, llm=llm)
-        filters = make_filters(doc_type, doc, since, until)
+        filters = make_filters(doc_type, doc, since, until, committee, meeting)
         searcher = Searcher(settings)
         check_known(filters, searcher.lexical.documents())
         stream = None if as_json else _draft_printer()

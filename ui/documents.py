@@ -7,7 +7,7 @@ import re
 from retrieval.store import StoredDocument
 from ui.highlight import escape, marked, safe_url
 
-TABLE_HEADERS = ("Title", "Type", "Organisation", "Date", "Passages", "File")
+TABLE_HEADERS = ("Title", "Type", "Organisation", "Date", "Meeting", "Passages", "File")
 _LINE = re.compile(r"[^\n]+")
 
 VIEWER_EMPTY = (
@@ -29,7 +29,7 @@ def _row(document: StoredDocument) -> str:
     info = document.info
     # An a.q-open link without offsets opens the document in the viewer (see ui/theme.py).
     title = f'<a class="q-open" href="#q-open" data-doc="{escape(info.doc_id)}">{escape(info.title)}</a>'
-    cells = [title, escape(info.type), escape(info.organisation), escape(info.date or "undated")]
+    cells = [title, escape(info.type), escape(info.organisation), escape(info.date or "undated"), escape(info.meeting)]
     cells += [str(document.n_chunks), f"<code>{escape(info.source)}</code>"]
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
@@ -53,7 +53,7 @@ def choices(documents: dict[str, StoredDocument]) -> list[tuple[str, str]]:
 
 def _header(document: StoredDocument) -> str:
     info = document.info
-    meta = [info.type, info.organisation, info.date, _count(document.n_chunks, "passage")]
+    meta = [info.type, info.organisation, info.date, info.meeting, _count(document.n_chunks, "passage")]
     url = safe_url(info.url)
     link = f' · <a href="{escape(url)}" target="_blank" rel="noopener noreferrer">Source ↗</a>' if url else ""
     licence = f"<div class='q-doc-licence'>{escape(info.licence)}</div>" if info.licence else ""

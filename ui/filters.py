@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from retrieval.errors import InvalidFilter
-from retrieval.models import Chunk, DocumentInfo
+from retrieval.models import Chunk, DocumentInfo, long_date
 from retrieval.store import Filters, StoredDocument
 from ui.highlight import escape_markdown
 
@@ -26,12 +26,16 @@ def make_filters(
     doc_ids: Sequence[str] | None = None,
     date_from: str | None = "",
     date_to: str | None = "",
+    committees: Sequence[str] | None = None,
+    meetings: Sequence[str] | None = None,
 ) -> Filters:
     since = _iso_date(date_from, "from")
     until = _iso_date(date_to, "to")
     if since and until and since > until:
         raise InvalidFilter(f"the date range {since} to {until} is empty")
-    return Filters(tuple(types or ()), tuple(doc_ids or ()), since, until)
+    return Filters(tuple(types or ()), tuple(doc_ids or ()), since, until,
+                   tuple(" ".join(c.split()) for c in committees or () if c.strip()),
+                   tuple(m.strip() for m in meetings or () if m.strip()))
 
 
 def check_known(filters: Filters, documents: Sequence[DocumentInfo]) -> None:
@@ -48,6 +52,14 @@ def check_known(filters: Filters, documents: Sequence[DocumentInfo]) -> None:
     unknown = [t for t in filters.types if t not in set(types)]
     if unknown:
         raise InvalidFilter(f"no document of type {_listed(unknown)} in the index; its types are {_listed(types)}")
+    committees = sorted({d.committee for d in documents if d.committee})
+    unknown = [c for c in filters.committees if c not in set(committees)]
+    if unknown:
+        raise InvalidFilter(f"no committee {_listed(unknown)} in the index; it holds {_listed(committees)}")
+    meetings = sorted({d.meeting_id for d in documents if d.meeting_id})
+    unknown = [m for m in filters.meetings if m not in set(meetings)]
+    if unknown:
+        raise InvalidFilter(f"no meeting {_listed(unknown)} in the index (`quorum meetings` lists them)")
 
 
 def _listed(names: Sequence[str], most: int = 8) -> str:
@@ -69,6 +81,11 @@ def describe(filters: Filters, documents: dict[str, StoredDocument]) -> str:
     if filters.doc_ids:
         titles = [documents[d].info.title if d in documents else d for d in filters.doc_ids]
         parts.append("only " + "; ".join(titles))
+    if filters.committees:
+        parts.append("committee " + " or ".join(filters.committees))
+    if filters.meetings:
+        held = {d.info.meeting_id: d.info for d in documents.values() if d.info.meeting_id}
+        parts.append("meeting " + " or ".join(_meeting_name(held[m]) if m in held else m for m in filters.meetings))
     return "filters: " + " · ".join(parts) if parts else ""
 
 
@@ -85,3 +102,8 @@ def status_line(filters: Filters, documents: dict[str, StoredDocument]) -> str:
     left = len(matching_documents(filters, documents))
     active = escape_markdown(describe(filters, documents).removeprefix("filters: "))
     return f"**Filters on:** {active} → searching {left} of {len(documents)} documents."
+
+
+def _meeting_name(doc: DocumentInfo) -> str:
+    """ "Cabinet, 4 March 2025" """
+    return f"{doc.committee}, {long_date(doc.meeting_date)}" if doc.meeting_date else doc.committee

@@ -18,6 +18,7 @@ from typing import Any
 
 import gradio as gr
 
+from ingest.sources.report import papers_as_of
 from retrieval.conversation import Turn, ask
 from retrieval.errors import InvalidFilter, InvalidQuestion, QuorumError, RateLimited
 from retrieval.llm import get_writer
@@ -31,6 +32,7 @@ from ui.documents import VIEWER_EMPTY, choices, document_html, documents_table
 from ui.export import answer_markdown
 from ui.feedback import FeedbackStore
 from ui.filters import describe, make_filters, status_line
+from ui.meetings import committees, meetings_html
 from ui.budget import Budget
 from ui.guard import Guard, Limits, host_of, log_question
 from ui.highlight import escape, escape_markdown
@@ -132,7 +134,12 @@ class Handlers:
         documents = self.documents()
         named = choices(documents)
         kinds = sorted({d.info.type for d in documents.values() if d.info.type})
-        return gr.CheckboxGroup(choices=kinds), gr.Dropdown(choices=named), gr.Dropdown(choices=named), documents_table(documents)
+        held = committees(documents)
+        return (
+            gr.CheckboxGroup(choices=kinds), gr.Dropdown(choices=named), gr.Dropdown(choices=named),
+            documents_table(documents), gr.Dropdown(choices=held, visible=bool(held)),
+            meetings_html(documents, papers_as_of(self.searcher.settings)),
+        )
 
     def open_document(self, event: gr.EventData) -> tuple[Any, Any, str]:
         """Show a document in the Documents tab, its passage start..end marked when given."""
@@ -153,7 +160,7 @@ class Handlers:
     # -- asking ----------------------------------------------------------------------
 
     def answer_or_reply(
-        self, question: str, turns: list[Turn], filters_given: tuple[Any, Any, Any, Any],
+        self, question: str, turns: list[Turn], filters_given: tuple[Any, Any, Any, Any, Any],
         request: gr.Request | None, on_token: Callable[[str], None] | None = None,
     ) -> tuple[Answer, Filters] | str:
         """The answer and the filters it used, or a short message saying why there is none."""
@@ -171,7 +178,8 @@ class Handlers:
 
     def respond(
         self, question: str, chat: list[dict[str, Any]], turns: list[Turn], answers: list[Answer | None],
-        links: list[str], types: list[str], doc_ids: list[str], date_from: str, date_to: str, request: gr.Request,
+        links: list[str], types: list[str], doc_ids: list[str], date_from: str, date_to: str, committees: list[str],
+        request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         """Stream the reply to ``question``.
 
@@ -194,7 +202,7 @@ class Handlers:
         chat = [*chat, {"role": "user", "content": escape_markdown(question)}]
         yield chat, "", SKIP(), SKIP(), SKIP(), SKIP(), SKIP(), "Answering…"  # only this yield empties the box
         turn = len(answers)
-        given = (types, doc_ids, date_from, date_to)
+        given = (types, doc_ids, date_from, date_to, committees)
         if self.writing:
             outcome = None
             chat.append({"role": "assistant", "content": ""})
@@ -237,16 +245,17 @@ class Handlers:
         shared = read_link(
             getattr(request, "query_params", {}) or {}, self.guard.limits.max_question_chars,
             types={d.info.type for d in known.values() if d.info.type}, doc_ids=known.keys(),
+            committees={d.info.committee for d in known.values() if d.info.committee},
         )
         if shared is None:
-            return SKIP(), SKIP(), SKIP(), SKIP(), SKIP(), ""
+            return SKIP(), SKIP(), SKIP(), SKIP(), SKIP(), SKIP(), ""
         notes = list(shared.ignored)
         if shared.changed_since(self.searcher.lexical.stamp):
             notes.append("This link was made when the documents were different: the answer below is given from the "
                          "documents as they are now, and may differ from the one that was shared.")
         return (
             shared.question, list(shared.types), list(shared.doc_ids),
-            shared.date_from, shared.date_to, escape_markdown(" ".join(notes)),
+            shared.date_from, shared.date_to, list(shared.committees), escape_markdown(" ".join(notes)),
         )
 
     def show_citation(self, answers: list[Answer | None], event: gr.EventData) -> tuple[str, str]:
@@ -255,12 +264,15 @@ class Handlers:
             return SKIP(), SKIP()
         return sources_html(answer, selected=int(getattr(event, "n", 0)), focus=True), answer_markdown(answer)
 
-    def show_filters(self, types: list[str], doc_ids: list[str], date_from: str, date_to: str) -> tuple[str, Any]:
+    def show_filters(
+        self, types: list[str], doc_ids: list[str], date_from: str, date_to: str, committees: list[str] | None = None
+    ) -> tuple[str, Any]:
         try:
-            filters = make_filters(types, doc_ids, date_from, date_to)
+            filters = make_filters(types, doc_ids, date_from, date_to, committees)
         except InvalidFilter as error:
             return f"⚠ {error}", gr.Accordion(label="Filters (check the dates)")
-        count = sum(bool(x) for x in (filters.types, filters.doc_ids, filters.date_from or filters.date_to))
+        count = sum(bool(x) for x in (filters.types, filters.doc_ids, filters.date_from or filters.date_to,
+                                      filters.committees))
         label = f"Filters ({count} on)" if count else "Filters"
         return status_line(filters, self.documents()), gr.Accordion(label=label)
 

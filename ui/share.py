@@ -41,6 +41,7 @@ class Shared:
     date_to: str = ""
     stamp: str = ""
     ignored: tuple[str, ...] = ()
+    committees: tuple[str, ...] = ()
 
     def changed_since(self, stamp: str) -> bool:
         return bool(self.stamp) and self.stamp != stamp[:STAMP_CHARS]
@@ -52,6 +53,7 @@ def share_link(question: str, filters: Filters | None, stamp: str) -> str:
     params: list[tuple[str, str]] = [("q", question)]
     params += [("type", t) for t in filters.types]
     params += [("doc", d) for d in filters.doc_ids]
+    params += [("committee", c) for c in filters.committees]
     if filters.date_from:
         params.append(("from", filters.date_from))
     if filters.date_to:
@@ -65,8 +67,9 @@ def read_link(
     max_chars: int,
     types: Collection[str] = (),
     doc_ids: Collection[str] = (),
+    committees: Collection[str] = (),
 ) -> Shared | None:
-    """What a page's query parameters ask for, checked against the site's ``types`` and ``doc_ids``;
+    """What a page's query parameters ask for, checked against the site's ``types``, ``doc_ids`` and ``committees``;
     None when they ask no question.
 
     ``params`` is Starlette's ``QueryParams`` (repeated keys read with ``getlist``) or a plain mapping.
@@ -90,6 +93,8 @@ def read_link(
                         "This link asked for a document type this site does not have; it was ignored.")
     kept_docs = _known(values.every("doc"), doc_ids, ignored,
                        "This link named a document this site does not hold; it was ignored.")
+    kept_committees = _known(values.every("committee"), committees, ignored,
+                             "This link named a committee this site does not hold; it was ignored.")
     since = _date(values.first("from"), "from", ignored)
     until = _date(values.first("to"), "to", ignored)
     if since and until and since > until:
@@ -99,7 +104,7 @@ def read_link(
     if stamp and not _STAMP.fullmatch(stamp):
         ignored.append("This link's version mark is not one this site makes; it was ignored.")
         stamp = ""
-    return Shared(question, kept_types, kept_docs, since, until, stamp[:STAMP_CHARS], tuple(ignored))
+    return Shared(question, kept_types, kept_docs, since, until, stamp[:STAMP_CHARS], tuple(ignored), kept_committees)
 
 
 def plain_text(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -12,6 +12,9 @@ from rich.table import Table
 
 from retrieval.errors import QuorumError
 from retrieval.settings import load_settings
+
+if TYPE_CHECKING:
+    from ingest.sources.report import SyncReport
 
 sources_app = typer.Typer(no_args_is_help=True, help="The ModernGov committees and folders `quorum sync` keeps up to date.")
 add_app = typer.Typer(no_args_is_help=True, help="Follow a ModernGov committee or a folder.")
@@ -130,35 +133,25 @@ def sync_command(
     if as_json:
         print(json.dumps(report.to_json(), indent=2))
     else:
-        print_report(report.to_json(), console)
+        print_report(report, console)
     if not report.ok or any(s.failed for s in report.sources):
         raise typer.Exit(1)
 
 
-def print_report(report: dict[str, Any], out: Console) -> None:
-    for s in report["sources"]:
-        out.print(f"[bold]{s['source']}[/bold]: " + (f"[red]{s['error']}[/red]" if s["error"] else _summary(s)),
-                  highlight=False)
-        for what, why in s["failed"]:
+def print_report(report: SyncReport, out: Console) -> None:
+    """Each source's counts, then what was skipped, failed or withdrawn, then what the index took in."""
+    for s in report.sources:
+        out.print(f"[bold]{s.source}[/bold]: " + (f"[red]{s.error}[/red]" if s.error else s.summary()), highlight=False)
+        for what, why in s.failed:
             out.print(f"  [red]✗[/red] {what}: {why}", highlight=False)
-        for what, why in s["skipped"]:
+        for what, why in s.skipped:
             out.print(f"  [dim]– {what}: {why}[/dim]", highlight=False)
-        for what in s["withdrawn"]:
+        for what in s.withdrawn:
             out.print(f"  [yellow]withdrawn[/yellow] {what} (kept, marked withdrawn)", highlight=False)
-    indexed = report["indexed"]
+    indexed = report.indexed
     out.print(f"Indexed: {indexed.get('added', 0)} added, {indexed.get('updated', 0)} updated, "
               f"{indexed.get('unchanged', 0)} unchanged ({indexed.get('seconds', 0)} s).", highlight=False)
-    for path, why in indexed.get("failed", []):
+    for _, why in indexed.get("failed", []):
         out.print(f"  [red]✗[/red] {why}", highlight=False)
-    if report.get("last_success"):
-        out.print(f"Papers as of {report['last_success']}.", style="dim")
-
-
-def _summary(s: dict[str, Any]) -> str:
-    parts = [f"{s['meetings_seen']} meetings ({s['meetings_new']} new, {s['meetings_changed']} changed)"] \
-        if s["meetings_seen"] else []
-    parts.append(f"{len(s['added'])} documents added, {len(s['changed'])} changed, {s['unchanged']} unchanged")
-    for label in ("withdrawn", "removed", "skipped", "failed"):
-        if s[label]:
-            parts.append(f"{len(s[label])} {label}")
-    return "; ".join(parts)
+    if report.last_success:
+        out.print(f"Papers as of {report.last_success}.", style="dim")

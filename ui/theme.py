@@ -154,6 +154,12 @@ small.q-query a.q-cite { vertical-align: baseline; font-size: 1em; line-height: 
 .q-source-n { font-weight: 700; color: var(--color-accent); }
 .q-source-meta, .q-source-links { font-size: 0.82em; color: var(--body-text-color-subdued); }
 .q-source-meeting { font-size: 0.82em; }
+.q-meetings h3 { margin: 1em 0 0.3em; }
+.q-meeting { margin: 0.2em 0 0.4em; }
+.q-meeting summary { cursor: pointer; padding: 0.2em 0; }
+.q-no-minutes, .q-as-of { color: var(--body-text-color-subdued); }
+.q-items { margin: 0.3em 0 0.6em 0.4em; list-style: none; padding-left: 0; }
+.q-item { font-weight: 600; }
 .q-withdrawn { color: var(--error-text-color); }
 .q-source-links a { color: var(--link-text-color); }
 .q-page { margin: 8px 0; }
@@ -184,7 +190,7 @@ table.q-documents th, table.q-documents td {
   border: none !important; border-bottom: 1px solid var(--border-color-primary) !important;
 }
 table.q-documents td:nth-child(4) { white-space: nowrap; }
-table.q-documents td:nth-child(5) { text-align: right; }
+table.q-documents td:nth-child(6) { text-align: right; }
 #q-sources a, #q-documents a, #q-viewer a { padding: 0 !important; }
 @media (max-width: 640px) {
   .gradio-container { padding: 0 6px !important; }
@@ -196,14 +202,14 @@ table.q-documents td:nth-child(5) { text-align: right; }
   #q-chat .placeholder-content p { font-size: 0.92em; margin: 4px 0; }
   #q-chat .examples .example:nth-child(n+5) { display: none; }
   /* the documents table becomes one block per document */
-  table.q-documents thead, table.q-documents td:nth-child(6) { display: none; }
+  table.q-documents thead, table.q-documents td:nth-child(7) { display: none; }
   table.q-documents tr {
     display: block; padding: 8px 0; border-bottom: 1px solid var(--border-color-primary) !important;
   }
   table.q-documents td { display: inline; padding: 0 8px 0 0; border: none !important; }
   table.q-documents td:first-child { display: block; padding-bottom: 2px; }
-  table.q-documents td:nth-child(3) { display: block; }
-  table.q-documents td:nth-child(5)::after { content: " passages"; }
+  table.q-documents td:nth-child(3), table.q-documents td:nth-child(5) { display: block; }
+  table.q-documents td:nth-child(6)::after { content: " passages"; }
 }
 #q-timeline ol.q-timeline { list-style: none; padding-left: 0; }
 #q-timeline .q-tl-entry { border-left: 3px solid var(--color-accent); padding: 0.2rem 0 0.6rem 0.8rem; margin-bottom: 0.4rem; }

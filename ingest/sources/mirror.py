@@ -228,8 +228,9 @@ def _minute(item: AgendaItem, place: Place, held: Held, report: SourceReport) ->
     """An agenda item's published minute, as a document of its own dated by the meeting."""
     key = f"minute:{item.id}"
     title = f"Minutes: {place.committee.title}, {long_date(place.meeting.date)}, item {item.number}: {item.title}"
+    heading = html.escape(f"{item.number}. {item.title}")  # short, so it reads as the minute's heading
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-            f"<body><h1>{html.escape(title)}</h1>\n{item.minute_html}\n</body></html>").encode()
+            f"<body><h1>{heading}</h1>\n{item.minute_html}\n</body></html>").encode()
     digest = hashlib.sha256(page).hexdigest()
     record = held.files.get(key)
     file_name = f"minute-item-{_slug(item.number) or 'x'}-{item.id}.html"

@@ -85,3 +85,13 @@ def last_report(settings: Settings) -> dict[str, Any] | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def papers_as_of(settings: Settings) -> str:
+    """ "8 December 2026, 06:00 UTC": when a sync last read every source; "" before the first."""
+    last = (last_report(settings) or {}).get("last_success") or ""
+    try:
+        when = datetime.fromisoformat(last).astimezone(timezone.utc)
+    except ValueError:
+        return ""
+    return f"{when.day} {when:%B %Y, %H:%M} UTC"
