@@ -36,7 +36,9 @@ from retrieval.lexical import sync_lexical_index
 from retrieval.models import Chunk, DocumentInfo, Sentence
 from retrieval.sentences import chunk_sentences, content_hash
 from retrieval.settings import Settings
-from retrieval.store import DocumentWrite, Owner, Store, version_of
+from retrieval import leases
+from retrieval.leases import Owner
+from retrieval.store import DocumentWrite, Store, version_of
 
 # 9: PDF tables without ruling lines; 8: a transcript passage's opening speaker; 7: decimal paragraph numbers (5.1);
 # 6: PDFs read page by page (pages, tables, OCR); 5: transcript speakers
@@ -245,17 +247,28 @@ def ingest(
     store: Store | None = None,
     embedder: Embedder | None = None,
     on_progress: ProgressCallback | None = None,
+    scope: str = "",
 ) -> IngestReport:
+    """Bring the index up to date with ``paths``, the uploads and the synced papers; only what changed is redone.
+
+    With ``scope`` (a source's id), only that synced source's papers (under ``<home>/synced/<scope>``) are
+    read and written, under that source's lease: other sources sync into the same server at the same time.
+    """
     began = time.perf_counter()
     report = IngestReport()
     with ingest_lock(settings):
         store = _openable(settings) if rebuild and store is None else store or Store(settings)
-        with server_lease(store, settings) as renew:
+        with server_lease(store, settings, scope) as renew:
             if rebuild:
                 _repair(store, settings)
-            recovered = store.recover()  # whatever an interrupted ingest left half-done
-            uploads = [p for p in (settings.uploads_path, settings.synced_path) if p.is_dir()]
-            sources, report.failed = discover([*paths, *uploads])
+            mine = f"{scope}/" if scope else ""
+            recovered = store.recover(mine)  # whatever an interrupted ingest left half-done
+            if scope:
+                sources, report.failed = discover([settings.synced_path] if settings.synced_path.is_dir() else [])
+                sources = [s for s in sources if s.doc_id.startswith(mine)]
+            else:
+                library = [p for p in (settings.uploads_path, settings.synced_path) if p.is_dir()]
+                sources, report.failed = discover([*paths, *library])
             stored = store.documents()
             group: list[DocumentWrite] = []
             for done, source in enumerate(sources, start=1):
@@ -275,7 +288,7 @@ def ingest(
                 if on_progress:
                     on_progress(Progress(done, len(sources), source.doc_id, status))
             store.write_documents(group)
-            if prune:
+            if prune and not scope:
                 seen = {s.doc_id for s in sources}
                 for doc_id in sorted(set(stored) - seen):
                     store.delete_document(doc_id)
@@ -292,26 +305,27 @@ def ingest(
 
 
 @contextmanager
-def server_lease(store: Store, settings: Settings) -> Iterator[Callable[[], None]]:
-    """Against a Chroma server, one ingest at a time across every replica; yields ``renew``."""
+def server_lease(store: Store, settings: Settings, scope: str = "") -> Iterator[Callable[[], None]]:
+    """Against a Chroma server, one ingest at a time across every replica, or one sync per source
+    (``scope``, see ``retrieval.leases``); yields ``renew``."""
     if not settings.chroma_url:
         yield lambda: None
         return
     owner = Owner.me()
     seconds = settings.ingest_lease_seconds
-    store.acquire_lease(owner, seconds)
+    leases.acquire(store, owner, seconds, scope)
     last = time.monotonic()
 
     def renew() -> None:
         nonlocal last
         if time.monotonic() - last > seconds / 4:
-            store.renew_lease(owner, seconds)
+            leases.renew(store, owner, seconds, scope)
             last = time.monotonic()
 
     try:
         yield renew
     finally:
-        store.release_lease(owner)
+        leases.release(store, owner, scope)
 
 
 def remove_documents(doc_ids: Sequence[str], settings: Settings, store: Store | None = None) -> list[str]:

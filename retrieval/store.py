@@ -20,9 +20,7 @@ import functools
 import hashlib
 import json
 import os
-import secrets
 import shutil
-import socket
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -33,7 +31,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from retrieval.errors import IngestLocked, QuorumError, StoreUnavailable, StoreWriteFailed
+from retrieval.errors import QuorumError, StoreUnavailable, StoreWriteFailed
 from retrieval.models import Chunk, DocumentInfo, Sentence
 from retrieval.sentences import chunk_sentences
 from retrieval.settings import Settings
@@ -42,38 +40,6 @@ _PAGE = 2000
 _DOC_FIELDS = tuple(f.name for f in fields(DocumentInfo))
 
 
-_LEASE = "ingest"
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Who holds the ingest lease: a host, a process and a random token."""
-
-    host: str
-    pid: int
-    token: str
-    since: float
-
-    @classmethod
-    def me(cls) -> Owner:
-        return cls(socket.gethostname(), os.getpid(), secrets.token_hex(8), time.time())
-
-    def record(self, expires: float) -> dict[str, Any]:
-        return {"host": self.host, "pid": self.pid, "token": self.token, "since": self.since, "expires": expires}
-
-    @staticmethod
-    def is_alive(record: dict[str, Any], now: float) -> bool:
-        if float(record.get("expires", 0)) < now:
-            return False
-        pid = int(record.get("pid", 0) or 0)
-        if record.get("host") == socket.gethostname() and pid > 0:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return False
-            except (PermissionError, ValueError):
-                pass
-        return True
 
 
 @dataclass(frozen=True)
@@ -490,9 +456,10 @@ class Store:
         if finished:
             self._call(self.docs.update, ids=list(finished), metadatas=list(finished.values()))
 
-    def recover(self) -> list[str]:
-        """Finish or undo whatever an interrupted ingest left behind; the documents touched."""
-        touched = self.pending()
+    def recover(self, prefix: str = "") -> list[str]:
+        """Finish or undo whatever an interrupted ingest left behind (of the documents whose ids
+        start with ``prefix``: another source's sync may be writing the others); the documents touched."""
+        touched = [doc_id for doc_id in self.pending() if doc_id.startswith(prefix)]
         self.purge(touched)
         return touched
 
@@ -576,45 +543,14 @@ class Store:
         self._retired = current
         return True
 
-    # -- the ingest lease: one ingest at a time across every replica of a server --
-
-    def acquire_lease(self, owner: Owner, seconds: int) -> None:
-        """Take the store's ingest lease, or raise ``IngestLocked`` naming who holds it.
-
-        Chroma's ``add`` keeps an existing record, so of two replicas adding the lease
-        at once exactly one finds its own name on it. A lease whose holder died (its
-        process is gone on this host, or it was not renewed in time) is taken over.
-        """
-        locks = self._locks()
-        for _ in range(2):
-            now = time.time()
-            record = owner.record(now + seconds)
-            self._call(locks.add, ids=[_LEASE], metadatas=[record], embeddings=[[0.0]])
-            got = self._read(locks.get, ids=[_LEASE], include=["metadatas"])
-            held = got["metadatas"][0] if got["ids"] else None
-            if held is None:
-                continue
-            if held.get("token") == owner.token:
-                return
-            if not Owner.is_alive(held, now):
-                self._call(locks.delete, ids=[_LEASE], where={"token": str(held.get("token"))})
-                continue
-            since = time.strftime("%H:%M:%S", time.localtime(float(held.get("since", now))))
-            raise IngestLocked(
-                f"another ingest is running against this store (on {held.get('host')}, since {since}); "
-                "try again when it finishes"
-            )
-        raise IngestLocked("another ingest took the lock at the same moment; try again")
-
-    def renew_lease(self, owner: Owner, seconds: int) -> None:
-        self._call(self._locks().update, ids=[_LEASE], metadatas=[owner.record(time.time() + seconds)])
-
-    def release_lease(self, owner: Owner) -> None:
-        self._call(self._locks().delete, ids=[_LEASE], where={"token": owner.token})
-
-    def _locks(self) -> Any:
+    def locks(self) -> Any:
+        """The collection holding ingest leases (``retrieval.leases``)."""
         return self._call(self.client.get_or_create_collection, name=f"{self.settings.collection}_locks",
                           embedding_function=None)
+
+    def on_locks(self, method: str, **kwargs: Any) -> Any:
+        """``method`` of the locks collection, called with the store's retries."""
+        return self._call(getattr(self.locks(), method), **kwargs)
 
     # -- chunks ------------------------------------------------------------
 
@@ -728,7 +664,7 @@ class Store:
         name = getattr(owner, "name", None)
         if name is None or not isinstance(name, str):
             return getattr(self.client, method.__name__)
-        fresh = {c.name: c for c in (self.chunks, self.sentences, self.docs)}.get(name) or self._locks()
+        fresh = {c.name: c for c in (self.chunks, self.sentences, self.docs)}.get(name) or self.locks()
         return getattr(fresh, method.__name__)
 
     def _attempt(self, method: Any, kwargs: dict[str, Any]) -> Any:

@@ -484,7 +484,7 @@ def synced_url(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[s
     from retrieval.search import Searcher
     from retrieval.settings import Settings
     from tests.conftest import CORPUS
-    from tests.moderngov_site import kent_site, serving
+    from evals.moderngov_site import kent_site, serving
 
     settings = Settings(home=tmp_path_factory.mktemp("synced-app") / "home", corpus=CORPUS)
     with serving(kent_site((date.today() - timedelta(days=10)).isoformat())) as site:

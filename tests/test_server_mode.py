@@ -21,7 +21,9 @@ from retrieval.errors import IngestLocked, StoreUnavailable
 from retrieval.lexical import LexicalIndex
 from retrieval.search import Searcher
 from retrieval.settings import Settings
-from retrieval.store import Owner, Store
+from retrieval import leases
+from retrieval.leases import Owner
+from retrieval.store import Store
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
@@ -110,10 +112,10 @@ def test_a_second_ingest_against_the_same_server_is_refused_while_one_holds_the_
     settings = _settings(tmp_path, server, "replica", corpus_copy)
     store = Store(settings)
     elsewhere = Owner("another-host", 4242, "t0k3n", time.time())
-    store.acquire_lease(elsewhere, 60)
+    leases.acquire(store, elsewhere, 60)
     with pytest.raises(IngestLocked, match="another-host"):
         ingest([corpus_copy], settings, embedder=embedder)
-    store.renew_lease(elsewhere, -1)  # its holder stopped renewing: the lease has lapsed
+    leases.renew(store, elsewhere, -1)  # its holder stopped renewing: the lease has lapsed
     assert len(ingest([corpus_copy], settings, embedder=embedder).added) == 5
 
 
@@ -190,3 +192,47 @@ def test_an_unreachable_server_gives_one_clear_line_after_retrying(tmp_path: Pat
     assert done.returncode == 1 and "cannot reach the Chroma server" in done.stderr
     assert "Traceback" not in done.stderr
     shutil.rmtree(settings.home, ignore_errors=True)
+
+
+def test_two_sync_workers_sync_two_councils_into_one_server_at_once(
+    tmp_path: Path, server: ChromaServer, embedder
+) -> None:
+    from datetime import date, timedelta
+
+    from evals.moderngov_site import kent_site, serving
+    from ingest.sources.registry import add_moderngov
+
+    recent = (date.today() - timedelta(days=10)).isoformat()
+    with serving(kent_site(recent, only=115)) as cabinet, serving(kent_site(recent, only=144)) as council:
+        workers = []
+        for name, site, committee in (("worker-a", cabinet, "Cabinet"), ("worker-b", council, "County Council")):
+            settings = _settings(tmp_path, server, name, tmp_path / "no-corpus")
+            add_moderngov(settings, site.base, [committee], since="2025-01-01")
+            workers.append(subprocess.Popen(
+                [sys.executable, "-m", "ui.cli", "sync", "--json", "--home", str(settings.home),
+                 "--chroma-url", server.url],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ | {"HF_HUB_OFFLINE": "1"},
+            ))
+        outputs = [w.communicate(timeout=600) for w in workers]
+    reports = [json.loads(out) for out, _ in outputs]
+    assert [w.returncode for w in workers] == [0, 0], [err[-2000:] for _, err in outputs]
+    assert [r["indexed"]["added"] for r in reports] == [2, 4]  # each worker its own council's papers
+    reader = Searcher(_settings(tmp_path, server, "reader", tmp_path / "no-corpus"), embedder=embedder)
+    committees = {d.committee for d in reader.lexical.documents()}
+    assert committees == {"Cabinet", "County Council"}
+
+
+def test_a_sources_lease_and_the_whole_stores_lease_exclude_each_other(tmp_path: Path, server: ChromaServer) -> None:
+    settings = _settings(tmp_path, server, "replica", tmp_path / "no-corpus")
+    store = Store(settings)
+    syncing = Owner("sync-host", 4242, "s0urce", time.time())
+    leases.acquire(store, syncing, 60, scope="kent")
+    leases.acquire(store, Owner("other-host", 4343, "0ther", time.time()), 60, scope="manchester")  # another council
+    with pytest.raises(IngestLocked, match="sync-host|other-host"):
+        leases.acquire(store, Owner.me(), 60)
+    leases.release(store, syncing, scope="kent")
+    leases.release(store, Owner("other-host", 4343, "0ther", time.time()), scope="manchester")
+    whole = Owner.me()
+    leases.acquire(store, whole, 60)
+    with pytest.raises(IngestLocked, match="whole-store ingest"):
+        leases.acquire(store, syncing, 60, scope="kent")

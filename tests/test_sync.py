@@ -18,7 +18,7 @@ from ingest.uploads import UploadLimits
 from retrieval.settings import Settings
 from retrieval.store import Store
 from tests.conftest import CORPUS
-from tests.moderngov_site import KENT, Doc, Item, Meeting, kent_site, serving
+from evals.moderngov_site import KENT, Doc, Item, Meeting, kent_site, serving
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "moderngov"
 QUICK = Politeness(timeout=5, retries=2, backoff=0.01)

@@ -1,12 +1,13 @@
-"""`quorum sync`: every source brought up to date, then one ingest of what changed.
+"""`quorum sync`: every source brought up to date and indexed, each on its own.
 
 A ModernGov source is mirrored into ``<home>/synced/<source>/`` (see
-``ingest.sources.mirror``), which every ingest reads beside the uploads; a
-folder source is ingested from where it is, and documents of its files that
-are gone are removed. A source that fails does not stop the others; its
-failures are retried on the next sync. One process syncs a source at a time
-(a lock per source), and the ingest that follows takes the data directory's
-ingest lock as any ingest does.
+``ingest.sources.mirror``) and its papers ingested at once, under that
+source's lease (``retrieval.leases``): several machines can sync different
+councils into one Chroma server at the same time, and every later ingest
+reads the mirror beside the uploads. Folder sources are ingested from where
+they are, together, and documents of their files that are gone are removed.
+A source that fails does not stop the others; its failures are retried on the
+next sync. One process syncs a source at a time (a lock file per source).
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.pipeline import Progress, discover, ingest, remove_documents
+from ingest.pipeline import IngestReport, Progress, discover, ingest, remove_documents
 from ingest.sources.mirror import Held, mirror
 from ingest.sources.moderngov import ModernGov, Politeness, SiteError
 from ingest.sources.registry import Source, load_sources, remove_source
 from ingest.sources.report import SourceReport, SyncReport, last_report, now, save_report
 from ingest.uploads import UploadLimits
-from retrieval.errors import QuorumError
+from retrieval.errors import IngestLocked, QuorumError
 from retrieval.settings import Settings
 from retrieval.store import Store
 
@@ -59,25 +60,37 @@ def sync(
         source_report = SourceReport(source.id)
         report.sources.append(source_report)
         step: Callable[[str], None] = (lambda what, sid=source.id: on_step(sid, what)) if on_step else (lambda _: None)
+        if source.kind != "moderngov":
+            folders.append((source, source_report))
+            continue
         try:
             with _source_lock(settings, source.id):
-                if source.kind == "moderngov":
-                    _sync_moderngov(source, settings, politeness, limits, source_report, step)
-                else:
-                    folders.append((source, source_report))
-        except (SiteError, SourceBusy) as error:
+                _sync_moderngov(source, settings, politeness, limits, source_report, step)
+                step("indexing")
+                indexed = ingest([], settings, store=store, on_progress=on_progress, scope=source.id)
+                _count(report, indexed)
+        except (SiteError, SourceBusy, IngestLocked) as error:
             source_report.error = str(error)
-    indexed = ingest([Path(s.location) for s, _ in folders if Path(s.location).is_dir()], settings,
-                     store=store, on_progress=on_progress)
-    report.indexed = {"added": len(indexed.added), "updated": len(indexed.updated),
-                      "unchanged": len(indexed.unchanged), "failed": indexed.failed, "seconds": round(indexed.seconds, 1)}
-    for source, source_report in folders:
-        _account_folder(source, settings, indexed, source_report, store)
+    if folders:
+        indexed = ingest([Path(s.location) for s, _ in folders if Path(s.location).is_dir()], settings,
+                         store=store, on_progress=on_progress)
+        _count(report, indexed)
+        for source, source_report in folders:
+            _account_folder(source, settings, indexed, source_report, store)
     report.finished = now()
     previous = last_report(settings) or {}
     report.last_success = report.finished if report.ok else str(previous.get("last_success", ""))
     save_report(settings, report)
     return report
+
+
+def _count(report: SyncReport, indexed: IngestReport) -> None:
+    """Add what one ingest did to the sync's totals."""
+    totals = report.indexed
+    for key, done in (("added", indexed.added), ("updated", indexed.updated), ("unchanged", indexed.unchanged)):
+        totals[key] = totals.get(key, 0) + len(done)
+    totals["failed"] = [*totals.get("failed", []), *indexed.failed]
+    totals["seconds"] = round(totals.get("seconds", 0.0) + indexed.seconds, 1)
 
 
 def _sync_moderngov(
@@ -93,7 +106,9 @@ def _sync_moderngov(
             held.save()
 
 
-def _account_folder(source: Source, settings: Settings, indexed, report: SourceReport, store: Store | None) -> None:  # type: ignore[no-untyped-def]
+def _account_folder(
+    source: Source, settings: Settings, indexed: IngestReport, report: SourceReport, store: Store | None
+) -> None:
     """What ingest did with a folder source's files, and its documents whose files are gone removed."""
     folder = Path(source.location)
     if not folder.is_dir():

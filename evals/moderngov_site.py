@@ -1,5 +1,7 @@
 """A ModernGov site served on loopback, in the shapes of ../shared/moderngov/, with Kent's real papers.
 
+Used by the sync tests and the sync benchmark; it needs ../shared/kent-2025-03 beside the repository.
+
 ``Site`` holds committees, meetings, agenda items and documents that a test may
 change between syncs (minutes published, a document withdrawn); ``Faults``
 makes chosen paths answer 500, slowly, with malformed XML, or with a document
@@ -193,12 +195,12 @@ def serving(site: Site) -> Iterator[Site]:
         server.server_close()
 
 
-def kent_site(recent: str) -> Site:
+def kent_site(recent: str, only: int | None = None) -> Site:
     """Kent's Cabinet and County Council: two real meetings of March 2025, a cancelled one, and a County
-    Council meeting on ``recent`` (ISO) whose minutes are not yet published."""
+    Council meeting on ``recent`` (ISO) whose minutes are not yet published. ``only``: one committee's id."""
     cabinet = KENT / "cabinet" / "2025-03-04" / "originals"
     council = KENT / "full_council" / "2025-03-13" / "originals"
-    return Site(
+    site = Site(
         committees={115: "Cabinet", 144: "County Council", 312: "Appointment Sub Committee"},
         meetings=[
             Meeting(9701, 115, "2025-03-04", items=[
@@ -229,3 +231,6 @@ def kent_site(recent: str) -> Site:
             ]),
         ],
     )
+    if only is not None:
+        site.meetings = [m for m in site.meetings if m.committee == only]
+    return site
