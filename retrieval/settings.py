@@ -169,7 +169,8 @@ class Settings(BaseSettings):
         return self.home / "ingest.lock"
 
 
-def _config_file() -> Path | None:
+def config_file() -> Path | None:
+    """The settings file: QUORUM_CONFIG, else ./quorum.toml when there is one."""
     named = os.environ.get("QUORUM_CONFIG")
     if named:
         path = Path(named)
@@ -183,7 +184,7 @@ def _config_file() -> Path | None:
 def load_settings(**overrides: Any) -> Settings:
     """Read settings from file and environment; ``overrides`` that are not None win."""
     file_values: dict[str, Any] = {}
-    path = _config_file()
+    path = config_file()
     if path is not None:
         try:
             file_values = tomllib.loads(path.read_text(encoding="utf-8")).get("quorum", {})

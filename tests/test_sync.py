@@ -297,3 +297,83 @@ def test_meetings_outside_the_window_are_not_asked_for(tmp_path: Path) -> None:
     with serving(site_data) as site:
         report = _mirror(site.base, tmp_path / "synced", Held.load(tmp_path / "held.json"))
     assert report.meetings_seen == 4
+
+
+def test_a_sync_interval_reads_as_a_duration_and_a_bad_one_is_refused_before_serving(tmp_path: Path) -> None:
+    from ingest.sources.schedule import interval_seconds
+    from retrieval.errors import ConfigError
+    from ui.cli import app
+
+    assert [interval_seconds(t) for t in ("6h", "30m", "1d", "90s")] == [21600, 1800, 86400, 90]
+    with pytest.raises(ConfigError, match="not a duration"):
+        interval_seconds("every six hours")
+    refused = CliRunner().invoke(app, ["serve", "--sync-every", "soon", "--home", str(tmp_path / "home")])
+    assert refused.exit_code == 1 and "'soon' is not a duration like 6h" in refused.output
+
+
+def test_the_background_sync_fetches_what_the_site_publishes_next_without_being_asked(tmp_path: Path) -> None:
+    from ingest.sources.schedule import BackgroundSync
+
+    settings = _site_settings(tmp_path)
+    site_data = kent_site(RECENT, only=144)
+    site_data.meetings = site_data.meetings[-1:]  # the recent meeting: two papers, no minutes yet
+    with serving(site_data) as site:
+        add_moderngov(settings, site.base, ["County Council"], since="2025-01-01")
+        worker = BackgroundSync(settings, 0.5).start()
+        try:
+            _wait(lambda: worker.runs >= 1)
+            site.meetings[0].items[0].minute = "RESOLVED that the governance update be noted."
+            _wait(lambda: any(d.info.title.startswith("Minutes: County Council") for d in Store(settings).documents().values()))
+        finally:
+            worker.stop(timeout=60)
+    titles = sorted(d.info.title for d in Store(settings).documents().values())
+    assert titles[0] == "Appendix 2 - Constitution changes" and len(titles) == 3
+
+
+def test_sources_declared_in_quorum_toml_are_synced_beside_the_data_directorys_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "quorum.toml"
+    config.write_text('[[sources]]\nkind = "moderngov"\nlocation = "https://democracy.kent.gov.uk"\n'
+                      'committees = ["Cabinet"]\nsince = "2025-01-01"\n')
+    monkeypatch.setenv("QUORUM_CONFIG", str(config))
+    settings = _site_settings(tmp_path)
+    add_moderngov(settings, "https://democracy.example.gov.uk/mgCommitteeDetails.aspx?ID=1", ["Audit"])
+    found = {s.id: s for s in load_sources(settings)}
+    assert set(found) == {"democracy-example-gov-uk", "democracy-kent-gov-uk"}
+    assert found["democracy-kent-gov-uk"].committees == ("Cabinet",)
+    assert found["democracy-example-gov-uk"].location == "https://democracy.example.gov.uk"
+
+
+def _wait(condition, seconds: float = 240.0) -> None:  # noqa: ANN001
+    import time
+
+    began = time.monotonic()
+    while not condition():
+        assert time.monotonic() - began < seconds, "timed out"
+        time.sleep(0.3)
+
+
+def test_a_sync_killed_while_downloading_loses_nothing_and_the_next_one_finishes_it(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    settings = _site_settings(tmp_path)
+    site_data = kent_site(RECENT)
+    site_data.faults.slow["/mgConvert2PDF.aspx?ID=70302"] = 30.0  # the last paper hangs: the sync is killed there
+    with serving(site_data) as site:
+        _follow(settings, site.base)
+        worker = subprocess.Popen([sys.executable, "-m", "ui.cli", "sync", "--home", str(settings.home)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  env=os.environ | {"HF_HUB_OFFLINE": "1"})
+        _wait(lambda: site.requests["document"] >= 5)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+        site.faults.slow.clear()
+        finished = sync(settings)
+    assert finished.ok and not finished.sources[0].failed
+    docs = Store(settings).documents()
+    assert len(docs) == 6 and not Store(settings).pending()
+    assert not list(settings.synced_path.rglob(".incoming-*"))  # what the killed sync was writing is swept

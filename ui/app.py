@@ -307,6 +307,10 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, mode: 
     _share_cores(settings.concurrency)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per question is ours to write
+    if settings.sync_every:
+        from ingest.sources.schedule import BackgroundSync, interval_seconds
+
+        BackgroundSync(settings, interval_seconds(settings.sync_every)).start()
     searcher = Searcher(settings)
     start(
         build_app(searcher, mode), host, port,

@@ -179,17 +179,24 @@ def serve(
     admin: Annotated[
         bool, typer.Option("--admin", help="Admin mode: password sign-in, upload and remove documents.")
     ] = False,
+    sync_every: Annotated[
+        Optional[str], typer.Option("--sync-every", help="Sync every source this often in the background (6h, 30m, 1d).")
+    ] = None,
     home: HomeOption = None,
     chroma_url: ChromaOption = None,
     llm: LLMOption = None,
 ) -> None:
     """Start the chat app in the browser."""
+    from ingest.sources.schedule import interval_seconds
     from ui.app import launch
 
     if public and admin:
         raise _fail(ValueError("choose --public or --admin, not both"), 2)
     try:
-        launch(_settings(home, chroma_url, llm=llm), host=host, port=port, mode="public" if public else "admin" if admin else "local")
+        settings = _settings(home, chroma_url, llm=llm, sync_every=sync_every)
+        if settings.sync_every:
+            interval_seconds(settings.sync_every)  # a bad interval is refused before anything starts
+        launch(settings, host=host, port=port, mode="public" if public else "admin" if admin else "local")
     except QuorumError as error:
         raise _fail(error) from None
 

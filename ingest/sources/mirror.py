@@ -93,6 +93,7 @@ def mirror(
     """Bring ``root/<source id>`` up to date with the committees ``source`` follows."""
     today = today or date.today()
     step = on_step or (lambda _: None)
+    _sweep(root / source.id)
     committees = _committees(site.committees(), source.committees, site.host, report)
     since = date.fromisoformat(source.since) if source.since else today - timedelta(days=730)
     for committee in committees:
@@ -290,6 +291,13 @@ def _set_manifest(folder: Path, file_name: str, entry: dict[str, str]) -> None:
     entries = _read_manifest(folder) | {file_name: entry}
     text = b"# Written by `quorum sync`: what the council's site says of each file.\n\n" + tomli_w.dumps(entries).encode()
     _write_atomically(folder / MANIFEST_NAME, text)
+
+
+def _sweep(folder: Path) -> None:
+    """Remove what a sync killed while writing left behind (this source is locked: no one else writes here)."""
+    if folder.is_dir():
+        for left in [*folder.rglob(".incoming-*"), *folder.rglob(".writing-*")]:
+            left.unlink(missing_ok=True)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -21,7 +21,7 @@ import tomli_w
 
 from ingest.sources.moderngov import SiteError, normalise_base
 from retrieval.errors import ConfigError, QuorumError
-from retrieval.settings import Settings
+from retrieval.settings import Settings, config_file
 
 KINDS = ("moderngov", "folder")
 DEFAULT_YEARS_BACK = 2
@@ -130,8 +130,8 @@ def _read(path: Path) -> list[Source]:
 
 def _declared(settings: Settings) -> list[Source]:
     """Sources a ``quorum.toml`` declares: ``[[sources]]`` with kind, location, committees, since."""
-    config = Path(os.environ.get("QUORUM_CONFIG", "quorum.toml"))
-    if not config.is_file():
+    config = config_file()
+    if config is None:
         return []
     try:
         entries = tomllib.loads(config.read_text(encoding="utf-8")).get("sources", [])
