@@ -18,7 +18,7 @@ from evals.dataset import load_dataset
 from evals.runner import corpus_settings
 from evals.systems import SYSTEM_NAMES
 from retrieval.errors import ConfigError, QuorumError
-from retrieval.settings import Settings, load_settings
+from retrieval.settings import load_settings
 
 
 def eval_command(

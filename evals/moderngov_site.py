@@ -234,3 +234,29 @@ def kent_site(recent: str, only: int | None = None) -> Site:
     if only is not None:
         site.meetings = [m for m in site.meetings if m.committee == only]
     return site
+
+
+def kent_archive(limit: int | None = None, only: int | None = None) -> Site:
+    """Every Kent paper of ../shared/kent-2025-03 as a ModernGov site: Cabinet's two meetings and the
+    County Council's, one agenda item per paper. ``limit``: the smallest papers of each meeting, at most
+    that many in all (kept in proportion); ``only``: one committee's id."""
+    meetings = [
+        Meeting(9701, 115, "2025-03-04"), Meeting(9703, 115, "2025-03-13"), Meeting(9801, 144, "2025-03-13"),
+    ]
+    folders = {9701: KENT / "cabinet" / "2025-03-04", 9703: KENT / "cabinet" / "2025-03-13",
+               9801: KENT / "full_council" / "2025-03-13"}
+    papers = {mid: sorted((p for p in folder.rglob("*.pdf")), key=lambda p: p.stat().st_size)
+              for mid, folder in folders.items()}
+    total = sum(len(p) for p in papers.values())
+    next_id = 80000
+    for meeting in meetings:
+        chosen = papers[meeting.id]
+        if limit is not None:
+            chosen = chosen[: max(1, round(limit * len(chosen) / total))]
+        for n, path in enumerate(sorted(chosen), start=1):
+            next_id += 1
+            meeting.items.append(Item(next_id, str(n), path.stem, docs=[Doc(next_id, path.stem, path)]))
+    site = Site(committees={115: "Cabinet", 144: "County Council"}, meetings=meetings)
+    if only is not None:
+        site.meetings = [m for m in site.meetings if m.committee == only]
+    return site

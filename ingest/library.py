@@ -24,7 +24,7 @@ from ingest.manifest import DOCUMENT_TYPES, MANIFEST_NAME, read_manifest
 from ingest.uploads import UploadLimits, check_upload
 from retrieval.errors import InvalidMetadata, StoreWriteFailed
 from retrieval.settings import Settings
-from retrieval.store import failure_cause
+from retrieval.failures import failure_cause
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

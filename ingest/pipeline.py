@@ -38,7 +38,8 @@ from retrieval.sentences import chunk_sentences, content_hash
 from retrieval.settings import Settings
 from retrieval import leases
 from retrieval.leases import Owner
-from retrieval.store import DocumentWrite, Store, version_of
+from retrieval.store import DocumentWrite, Store
+from retrieval.records import version_of
 
 # 9: PDF tables without ruling lines; 8: a transcript passage's opening speaker; 7: decimal paragraph numbers (5.1);
 # 6: PDFs read page by page (pages, tables, OCR); 5: transcript speakers

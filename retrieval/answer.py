@@ -32,7 +32,7 @@ from retrieval.quoting import quotations
 from retrieval.scoring import Candidate, candidates, choose, judged, unknown_names
 from retrieval.search import Evidence, Searcher
 from retrieval.settings import Settings
-from retrieval.store import Filters
+from retrieval.filters import Filters
 
 NO_ANSWER = "The documents do not answer this question."
 CANDIDATE_PASSAGES = 10

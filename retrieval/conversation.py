@@ -18,7 +18,7 @@ from retrieval.lexical import question_terms
 from retrieval.llm import get_writer
 from retrieval.models import Answer
 from retrieval.search import Searcher
-from retrieval.store import Filters
+from retrieval.filters import Filters
 
 _REFERRING = re.compile(
     r"\b(?:it|its|it's|they|them|their|theirs|that|this|those|these|he|she|him|her|his|there|then|"

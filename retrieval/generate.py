@@ -19,7 +19,7 @@ from retrieval.answer import NO_ANSWER, answer_question
 from retrieval.llm import LLMUnavailable, Writer
 from retrieval.models import Answer, Citation, Passage, SentenceCheck, long_date
 from retrieval.search import Searcher
-from retrieval.store import Filters
+from retrieval.filters import Filters
 from retrieval.verify import ABSTAIN, Verifier
 
 log = logging.getLogger("quorum.generate")

@@ -30,7 +30,9 @@ from retrieval.errors import IndexMissing, QuorumError, StoreWriteFailed
 from retrieval.glossary import definitions, spelled_out
 from retrieval.models import Chunk, DocumentInfo
 from retrieval.settings import Settings
-from retrieval.store import Filters, Store, failure_cause
+from retrieval.store import Store
+from retrieval.failures import failure_cause
+from retrieval.filters import Filters
 
 # Keep figures such as 2023/24, 1,166 and 1.337m whole; single characters count too.
 TOKEN_PATTERN = r"(?u)\b\w+(?:[.,/]\w+)*\b"

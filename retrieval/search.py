@@ -21,7 +21,9 @@ from retrieval.glossary import expand
 from retrieval.lexical import LexicalIndex, query_terms_text, question_terms, sync_lexical_index, tokenize, words
 from retrieval.models import Chunk, Passage
 from retrieval.settings import Settings
-from retrieval.store import Filters, Store, chunk_metadata
+from retrieval.store import Store
+from retrieval.filters import Filters
+from retrieval.records import chunk_metadata
 from retrieval.vocabulary import Vocabulary, load_vocabulary, official_terms
 from retrieval.windows import Vectors, WindowWeights, window_ranking
 

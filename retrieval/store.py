@@ -15,31 +15,29 @@ pending record, so ``recover()`` after a crash finds and removes it.
 
 from __future__ import annotations
 
-import errno
-import functools
 import hashlib
-import json
-import os
-import shutil
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 import numpy as np
 
 from retrieval.errors import QuorumError, StoreUnavailable, StoreWriteFailed
+from retrieval.failures import DISK_FULL, READ_ONLY, failure_cause, nearly_full, unreachable, write_failure
+from retrieval.filters import Filters
 from retrieval.models import Chunk, DocumentInfo, Sentence
+from retrieval.records import (
+    chunk_from_record, chunk_metadata, document_info, file_digest, original_metadata, record_metadata,
+    sentence_metadata, version_of,
+)
 from retrieval.sentences import chunk_sentences
 from retrieval.settings import Settings
 
 _PAGE = 2000
-_DOC_FIELDS = tuple(f.name for f in fields(DocumentInfo))
-
-
 
 
 @dataclass(frozen=True)
@@ -49,201 +47,8 @@ class StoredDocument:
     n_chunks: int
 
 
-NO_DOCUMENT = "\x00none"  # an id no document has: filters that leave nothing match nothing
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Metadata filters applied to both retrievers."""
-
-    types: tuple[str, ...] = ()
-    doc_ids: tuple[str, ...] = ()
-    date_from: str = ""  # ISO date, inclusive
-    date_to: str = ""
-    committees: tuple[str, ...] = ()  # committee titles, as the council's site gives them
-    meetings: tuple[str, ...] = ()  # meeting ids
-
-    def __bool__(self) -> bool:
-        return bool(self.types or self.doc_ids or self.date_from or self.date_to or self.committees or self.meetings)
-
-    def allows(self, chunk: Chunk) -> bool:
-        doc = chunk.doc
-        if self.types and doc.type not in self.types:
-            return False
-        if self.doc_ids and doc.doc_id not in self.doc_ids:
-            return False
-        if self.committees and doc.committee not in self.committees:
-            return False
-        if self.meetings and doc.meeting_id not in self.meetings:
-            return False
-        if self.date_from and (not doc.date or doc.date < self.date_from):
-            return False
-        return not (self.date_to and (not doc.date or doc.date > self.date_to))
-
-    def by_documents(self, documents: Iterable[DocumentInfo]) -> Filters:
-        """The same filters with committees and meetings turned into the documents they hold.
-
-        Sentences are stored with their document's id, not its meeting, so every store query filters by id.
-        """
-        if not (self.committees or self.meetings):
-            return self
-        ids = tuple(d.doc_id for d in documents if self.allows(Chunk("", d, "", 0, 0, 0)))
-        return replace(self, doc_ids=ids or (NO_DOCUMENT,), committees=(), meetings=())
-
-    def where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.types:
-            clauses.append({"type": {"$in": list(self.types)}})
-        if self.doc_ids:
-            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
-        if self.date_from:
-            clauses.append({"date_ord": {"$gte": date_ordinal(self.date_from)}})
-        if self.date_to:
-            clauses.append({"date_ord": {"$lte": date_ordinal(self.date_to)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def date_ordinal(iso: str) -> int:
-    """20231117 for "2023-11-17"; 0 when unknown, so undated documents sort first."""
-    digits = iso.replace("-", "")
-    return int(digits) if digits.isdigit() and len(digits) == 8 else 0
-
-
-def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
-    meta: dict[str, str | int] = {k: v for k, v in asdict(chunk.doc).items() if v}
-    meta |= {
-        "doc_id": chunk.doc.doc_id,
-        "date_ord": date_ordinal(chunk.doc.date),
-        "start": chunk.start,
-        "end": chunk.end,
-        "chunk_index": chunk.index,
-    }
-    if chunk.paragraph:
-        meta["paragraph"] = chunk.paragraph
-    if chunk.section:
-        meta["section"] = chunk.section
-    if chunk.pages:
-        meta["page"] = chunk.page
-        meta["pages"] = json.dumps(list(chunk.pages))
-        meta["page_numbers"] = json.dumps(list(chunk.page_numbers))
-        meta["page_starts"] = json.dumps(list(chunk.page_starts))
-    if chunk.ocr:
-        meta["ocr"] = 1
-    if chunk.header:
-        meta["header"] = chunk.header
-    if chunk.speaker:
-        meta["speaker"] = chunk.speaker
-    return meta
-
-
-def _sentence_metadata(sentence: Sentence, chunk: Chunk) -> dict[str, str | int]:
-    meta: dict[str, str | int] = {
-        "doc_id": chunk.doc.doc_id,
-        "chunk_id": sentence.chunk_id,
-        "start": sentence.start,
-        "end": sentence.end,
-        "date_ord": date_ordinal(chunk.doc.date),
-    }
-    if chunk.doc.type:
-        meta["type"] = chunk.doc.type
-    return meta
-
-
-def document_info(meta: dict[str, Any]) -> DocumentInfo:
-    return DocumentInfo(**{field: str(meta.get(field, "") or "") for field in _DOC_FIELDS})
-
-
-def version_of(doc_hash: str) -> str:
-    """The short form of a document hash that chunk ids and metadata carry."""
-    return doc_hash[:12]
-
-
-def _record_metadata(info: DocumentInfo) -> dict[str, str]:
-    return {k: v for k, v in asdict(info).items() if v}
-
-
-def _original_metadata(original: Path | None) -> dict[str, str]:
-    if original is None:
-        return {}
-    return {"original_path": str(original.resolve()), "original_sha256": _file_digest(original)}
-
-
-def _file_digest(path: Path) -> str:
-    """The file's sha256; read again only when its size or modification time changes."""
-    stat = path.stat()
-    return _digest_of(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=256)
-def _digest_of(path: str, _size: int, _mtime_ns: int) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-DISK_FULL = "the disk is full"
-READ_ONLY = "it is read-only"
-
-
 BACKOFF_SECONDS = 0.25
 TRANSIENT: tuple[type[BaseException], ...] = (httpx.TransportError, ConnectionError, TimeoutError)
-
-
-def unreachable(settings: Settings, error: BaseException, retries: int) -> str:
-    tried = f", tried {retries + 1} times" if retries else ""
-    return f"cannot reach the Chroma server at {settings.chroma_url} ({failure_cause(error)}{tried}); is it running?"
-
-
-def _nearly_full(path: Path, margin: int = 64 * 1024 * 1024) -> bool:
-    try:
-        return shutil.disk_usage(path).free < margin
-    except OSError:
-        return False
-
-
-def failure_cause(error: BaseException) -> str:
-    """What went wrong, in a few words a user can act on."""
-    text = str(error).lower()
-    if isinstance(error, OSError) and error.errno == errno.ENOSPC or "full" in text or "no space" in text:
-        return DISK_FULL
-    if isinstance(error, OSError) and error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return READ_ONLY
-    if "readonly" in text or "read-only" in text or "permission denied" in text:
-        return READ_ONLY
-    if "could not connect" in text or "connection refused" in text:
-        return "connection refused"
-    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-
-
-def _write_failure(settings: Settings, error: Exception) -> str:
-    where = settings.chroma_url or "the data directory"
-    cause = failure_cause(error)
-    if not settings.chroma_url and _nearly_full(settings.chroma_path):
-        cause = DISK_FULL  # Chroma's own message rarely says so
-    return (
-        f"cannot update the index in {where} ({cause}); nothing committed was lost. "
-        "Fix the cause, then run `quorum ingest` again (or `quorum ingest --rebuild`)"
-    )
-
-
-def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(
-        chunk_id=chunk_id,
-        doc=document_info(meta),
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        index=int(meta.get("chunk_index", 0)),
-        paragraph=str(meta.get("paragraph", "")),
-        section=str(meta.get("section", "")),
-        pages=tuple(json.loads(str(meta.get("pages") or "[]"))),
-        page_numbers=tuple(json.loads(str(meta.get("page_numbers") or "[]"))),
-        page_starts=tuple(json.loads(str(meta.get("page_starts") or "[]"))),
-        ocr=bool(meta.get("ocr")),
-        header=str(meta.get("header", "")),
-        speaker=str(meta.get("speaker", "")),
-    )
 
 
 def open_client(settings: Settings) -> Any:
@@ -352,7 +157,7 @@ class Store:
             return None
         path = Path(str(path))
         try:
-            same = _file_digest(path) == digest
+            same = file_digest(path) == digest
         except OSError:
             return None
         return path if same else None
@@ -386,7 +191,7 @@ class Store:
         sentences = [(s, w.version) for w in writes for s in w.sentences]
         self._add(
             self.sentences, [s.sentence_id for s, _ in sentences], [s.text for s, _ in sentences],
-            [_sentence_metadata(s, by_id[s.chunk_id]) | {"version": v} for s, v in sentences],
+            [sentence_metadata(s, by_id[s.chunk_id]) | {"version": v} for s, v in sentences],
             _stacked([w.sentence_vectors for w in writes]),
         )
         self._call(
@@ -394,7 +199,7 @@ class Store:
             ids=[w.info.doc_id for w in writes],
             documents=[w.text for w in writes],
             metadatas=[
-                _record_metadata(w.info) | _original_metadata(w.original)
+                record_metadata(w.info) | original_metadata(w.original)
                 | {"doc_hash": w.doc_hash, "n_chunks": len(w.chunks), "pending": 1}
                 for w in writes
             ],
@@ -497,7 +302,7 @@ class Store:
                 self.docs.upsert,
                 ids=[i.doc_id for i in new],
                 documents=[""] * len(new),
-                metadatas=[_record_metadata(i) | {"doc_hash": "", "n_chunks": 0, "pending": 1} for i in new],
+                metadatas=[record_metadata(i) | {"doc_hash": "", "n_chunks": 0, "pending": 1} for i in new],
                 embeddings=[[0.0]] * len(new),
             )
 
@@ -630,7 +435,7 @@ class Store:
         except QuorumError:
             raise
         except Exception as error:
-            raise StoreWriteFailed(_write_failure(self.settings, error)) from error
+            raise StoreWriteFailed(write_failure(self.settings, error)) from error
 
     def _read(self, method: Any, **kwargs: Any) -> Any:
         """Call Chroma to read; a failure becomes one clear error.
@@ -652,7 +457,7 @@ class Store:
         except Exception as error:
             where = self.settings.chroma_url or "the data directory"
             cause = failure_cause(error)
-            if not self.settings.chroma_url and _nearly_full(self.settings.chroma_path):
+            if not self.settings.chroma_url and nearly_full(self.settings.chroma_path):
                 cause = DISK_FULL
             raise StoreUnavailable(
                 f"cannot read the index in {where} ({cause}); if that persists, run `quorum ingest --rebuild`"

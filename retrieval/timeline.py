@@ -9,7 +9,7 @@ from retrieval.profile import profile_question
 from retrieval.scoring import answers_well, candidates, unknown_names
 from retrieval.models import Passage, long_date
 from retrieval.search import Searcher
-from retrieval.store import Filters
+from retrieval.filters import Filters
 
 TIMELINE_PASSAGES = 30
 PER_DOCUMENT = 2

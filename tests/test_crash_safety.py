@@ -18,7 +18,8 @@ from retrieval.errors import IngestLocked
 from retrieval.lexical import LexicalIndex
 from retrieval.search import Searcher
 from retrieval.settings import Settings
-from retrieval.store import DocumentWrite, Store, version_of
+from retrieval.store import DocumentWrite, Store
+from retrieval.records import version_of
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.slow

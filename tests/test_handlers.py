@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from evals.dataset import load_dataset
 from retrieval.answer import answer_question
 from retrieval.errors import InvalidQuestion
-from retrieval.store import Filters
+from retrieval.filters import Filters
 from tests.conftest import sharing
 from ui.cli import app as cli
 from ui.handlers import Handlers

@@ -1,7 +1,7 @@
 import pytest
 
 from retrieval.search import HybridRetriever, named_document
-from retrieval.store import Filters
+from retrieval.filters import Filters
 
 
 def test_the_hybrid_retriever_works_as_a_llama_index_retriever(searcher) -> None:

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from starlette.datastructures import QueryParams
 
-from retrieval.store import Filters
+from retrieval.filters import Filters
 from ui.share import plain_text, read_link, share_link
 
 TYPES = {"report", "minutes"}

@@ -26,7 +26,8 @@ from starlette.responses import HTMLResponse, JSONResponse
 from ingest.sources.report import papers_as_of
 from retrieval.search import Searcher
 from retrieval.settings import Settings
-from retrieval.store import Filters, Store
+from retrieval.store import Store
+from retrieval.filters import Filters
 from ui.accessibility import statement_html
 from ui.admin import build_admin_tab
 from ui.api import ask_endpoint

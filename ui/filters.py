@@ -7,7 +7,8 @@ from datetime import date
 
 from retrieval.errors import InvalidFilter
 from retrieval.models import Chunk, DocumentInfo, long_date
-from retrieval.store import Filters, StoredDocument
+from retrieval.store import StoredDocument
+from retrieval.filters import Filters
 from ui.highlight import escape_markdown
 
 

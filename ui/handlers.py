@@ -24,7 +24,8 @@ from retrieval.errors import InvalidFilter, InvalidQuestion, QuorumError, RateLi
 from retrieval.llm import get_writer
 from retrieval.models import Answer
 from retrieval.search import Searcher
-from retrieval.store import Filters, StoredDocument
+from retrieval.store import StoredDocument
+from retrieval.filters import Filters
 from retrieval.timeline import timeline
 from ui.briefing import BriefingFiles, briefing_of
 from ui.chat import GENERIC_ERROR, announcement, draft_message, error_reply, reply_steps

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from retrieval.store import Filters
+from retrieval.filters import Filters
 
 STAMP_CHARS = 12  # enough to tell two versions of the index apart
 MOST_VALUES = 50  # of one parameter; a link with more was not made by this site
