@@ -18,6 +18,7 @@ import math
 import multiprocessing
 import re
 import tempfile
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -321,37 +322,78 @@ def _check_text_comes_out(path: Path, name: str, limits: UploadLimits) -> None:
 
 
 def _read_pdf_in_worker(link: Path, limits: UploadLimits) -> None:
-    """Read a PDF in a fresh process, killed if it takes longer than allowed.
-
-    "spawn" rather than "fork": the parent may be a threaded web server with
-    the embedding model loaded; the child imports only the loaders.
-    """
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(
-        target=_pdf_worker, args=(str(link), limits.max_pdf_pages, sender), daemon=True
-    )
-    worker.start()
-    sender.close()  # so a worker that dies shows up as end-of-file here
-    try:
-        _wait_for(receiver, _WORKER_START_SECONDS, link.name, limits)  # "ready"
-        outcome = _wait_for(receiver, limits.pdf_seconds, link.name, limits)
-        deadline = time.monotonic() + limits.pdf_total_seconds
-        while isinstance(outcome, tuple) and outcome[0] == "page":  # a page read: the next has its own time
-            if time.monotonic() > deadline:
-                raise UnreadableDocument(
-                    f"{link.name}: the PDF took longer than {limits.pdf_total_seconds:g} s to read in all"
-                )
-            outcome = _wait_for(receiver, limits.pdf_seconds, link.name, limits)
-    finally:
-        receiver.close()
-        if worker.is_alive():
-            worker.kill()
-        worker.join()
-    kind, detail = outcome  # the worker's last word: ("read", its PdfText) or (kind, message)
+    """Read a PDF in a process of its own, killed if it takes longer than allowed."""
+    kind, detail = _PDF_READER.read(link, limits)  # the worker's last word: ("read", its PdfText) or (kind, message)
     if kind != "read":
         raise (UnsupportedFormat if kind == "unsupported" else UnreadableDocument)(detail)
     remember_pdf_read(link.read_bytes(), detail)  # the ingest that follows need not read it again
+
+
+class _PdfReader:
+    """One spawned process that reads PDFs, kept for the next one; replaced when one hangs or kills it.
+
+    "spawn" rather than "fork": the parent may be a threaded web server with the
+    embedding model loaded; the child imports only the loaders. Starting it costs
+    about a second, which a sync of a committee's papers would otherwise pay per paper.
+    """
+
+    RECYCLE_AFTER = 50  # papers read by one process before a fresh one takes over
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._worker: multiprocessing.process.BaseProcess | None = None
+        self._line: Connection | None = None
+        self._reads = 0
+
+    def read(self, link: Path, limits: UploadLimits) -> tuple[str, object]:
+        with self._lock:
+            line = self._ready(link.name, limits)
+            try:
+                line.send((str(link), limits.max_pdf_pages))
+                outcome = _wait_for(line, limits.pdf_seconds, link.name, limits)
+                deadline = time.monotonic() + limits.pdf_total_seconds
+                while isinstance(outcome, tuple) and outcome[0] == "page":  # a page read: the next has its own time
+                    if time.monotonic() > deadline:
+                        raise UnreadableDocument(
+                            f"{link.name}: the PDF took longer than {limits.pdf_total_seconds:g} s to read in all"
+                        )
+                    outcome = _wait_for(line, limits.pdf_seconds, link.name, limits)
+            except (QuorumError, OSError):
+                self._stop()  # it may be stuck in that PDF: the next one gets a fresh process
+                raise
+            self._reads += 1
+            if self._reads >= self.RECYCLE_AFTER:
+                self._stop()
+            return outcome  # type: ignore[return-value]
+
+    def _ready(self, name: str, limits: UploadLimits) -> Connection:
+        if self._worker is not None and self._worker.is_alive() and self._line is not None:
+            return self._line
+        self._stop()
+        context = multiprocessing.get_context("spawn")
+        mine, theirs = context.Pipe(duplex=True)
+        worker = context.Process(target=_pdf_worker, args=(theirs,), daemon=True)
+        worker.start()
+        theirs.close()  # so a worker that dies shows up as end-of-file here
+        self._worker, self._line, self._reads = worker, mine, 0
+        try:
+            _wait_for(mine, _WORKER_START_SECONDS, name, limits)  # "ready"
+        except QuorumError:
+            self._stop()
+            raise
+        return mine
+
+    def _stop(self) -> None:
+        if self._line is not None:
+            self._line.close()
+        if self._worker is not None:
+            if self._worker.is_alive():
+                self._worker.kill()
+            self._worker.join()
+        self._worker, self._line = None, None
+
+
+_PDF_READER = _PdfReader()
 
 
 def _wait_for(
@@ -368,31 +410,36 @@ def _wait_for(
         raise UnreadableDocument(f"{name}: the PDF could not be read (the reader stopped)") from error
 
 
-def _pdf_worker(link: str, max_pages: int, sender: Connection) -> None:
-    """In the worker process: count the pages, then load the text.
+def _pdf_worker(line: Connection) -> None:
+    """In the worker process: read each PDF asked for until the parent hangs up.
 
-    Sends None when ready, ("page", n) as each page is read (a long agenda pack,
-    or one read by OCR, takes a while but goes on), then ("read", the pages) on success or
-    (kind, message) on failure.
+    Sends None when ready; then, per PDF, ("page", n) as each page is read (a
+    long agenda pack, or one read by OCR, takes a while but goes on), then
+    ("read", the pages) on success or (kind, message) on failure.
     """
-    sender.send(None)
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # the outcome says what went wrong
-    path = Path(link)
+    line.send(None)
+    while True:
+        try:
+            link, max_pages = line.recv()
+        except (EOFError, OSError):
+            return
+        line.send(_read_one(Path(link), max_pages, lambda n: line.send(("page", n))))
+
+
+def _read_one(path: Path, max_pages: int, on_page: Callable[[int], None]) -> tuple[str, object]:
     try:
         pages = len(open_pdf(path, path.read_bytes()).pages)
         if pages > max_pages:
             raise UnreadableDocument(
                 f"{path.name}: the PDF has too many pages ({pages}; the limit is {max_pages})"
             )
-        loaded = load_file(path, on_page=lambda n: sender.send(("page", n)))
+        loaded = load_file(path, on_page=on_page)
     except UnsupportedFormat as error:
-        sender.send(("unsupported", str(error)))
+        return ("unsupported", str(error))
     except QuorumError as error:
-        sender.send(("unreadable", str(error)))
+        return ("unreadable", str(error))
     except Exception:  # pypdf raises many unrelated types on bad input
-        sender.send(("unreadable", f"{path.name}: the PDF is damaged or incomplete"))
-    else:
-        sender.send(("read", PdfText(list(loaded.pages), loaded.title, list(loaded.unread_pages))))
-    finally:
-        sender.close()
+        return ("unreadable", f"{path.name}: the PDF is damaged or incomplete")
+    return ("read", PdfText(list(loaded.pages), loaded.title, list(loaded.unread_pages)))
