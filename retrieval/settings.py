@@ -135,6 +135,18 @@ class Settings(BaseSettings):
     sync_every: str = Field(
         "", description="With `quorum serve`, sync every source this often in the background (e.g. 6h, 30m); off when empty."
     )
+    public_url: str = Field(
+        "", description="The site's address as readers reach it (https://quorum.example.org): links in feeds and mail."
+    )
+    smtp_host: str = Field("", description="SMTP server for follow digests and confirmations; no mail when empty.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_user: str = Field("", description="SMTP user name, when the server wants a login.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (QUORUM_SMTP_PASSWORD).")
+    mail_from: str = Field("", description="The From address of follow digests (quorum@example.org).")
+    follow_emails_per_hour: int = Field(
+        5, ge=1, description="In public mode: follows by email one client, or one address, may ask for in an hour."
+    )
     accessibility_contact: str = Field(
         "", description="Email or web address for reporting accessibility problems (the /accessibility page)."
     )

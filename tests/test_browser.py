@@ -517,3 +517,16 @@ def test_the_meetings_tab_lists_committees_meetings_and_items_and_a_citation_lin
     expect(meeting_link).to_contain_text("County Council, 13 March 2025, item 5")
     assert re.search(r"/mgAi\.aspx\?ID=52001$", meeting_link.get_attribute("href") or "")
     session.close()
+
+
+def test_a_topic_is_followed_from_the_timeline_tab_and_its_feed_opens(desktop: Session) -> None:
+    page = desktop.page
+    page.get_by_role("tab", name="Timeline").click()
+    page.locator("#q-topic textarea").fill("vetting")
+    page.locator("#q-follow-topic-button").click()
+    note = page.locator("#q-follow-topic-note")
+    expect(note).to_contain_text("Following “vetting”")
+    feed = note.locator("a").first.get_attribute("href") or ""
+    assert re.fullmatch(r"/feeds/[0-9a-f]{12}\.atom", feed)
+    response = page.request.get(page.url.rstrip("/") + feed)
+    assert response.ok and "<feed" in response.text()

@@ -34,6 +34,8 @@ from ui.api import ask_endpoint
 from ui.auth import admin_check
 from ui.budget import Budget, BudgetedRoutes
 from ui.documents import VIEWER_EMPTY, choices, documents_table
+from ui.feeds import add_follow_routes
+from ui.follow_ui import FollowDesk, follow_controls
 from ui.meetings import committees, meetings_html
 from ui.filters import status_line
 from ui.guard import Answering, NoUploads, PageTitle, QueueShare, SignInThrottle
@@ -54,6 +56,7 @@ ASK_QUEUE = "quorum-ask"  # chat and API share one searcher, so they take turns
 def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
     """The page: its layout, and each event wired to a ``Handlers`` method (ui/handlers.py)."""
     act = Handlers(searcher, mode, Budget.public(searcher.settings) if mode == "public" else None)
+    desk = FollowDesk(searcher.settings, public=mode == "public")
     settings = searcher.settings
     documents = act.documents()
     doc_types = sorted({d.info.type for d in documents.values() if d.info.type})
@@ -134,6 +137,10 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
                                 elem_id="q-export",
                                 label="Answer and references (Markdown)",
                             )
+                        with gr.Accordion("Follow this question", open=False, elem_id="q-follow-box"):
+                            answer_email, follow_answer, answer_note = follow_controls(
+                                desk, "q-follow-answer", "Follow this question"
+                            )
                         with gr.Accordion("Briefing", open=False, elem_id="q-briefing-box"):
                             picked = gr.CheckboxGroup(
                                 [], value=[], label="Answers in the briefing", elem_id="q-briefing-pick"
@@ -151,6 +158,7 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
                         placeholder="A topic to follow through the documents, e.g. the victim service assessment",
                         label="Topic", show_label=False, submit_btn="Show timeline", elem_id="q-topic", scale=4,
                     )
+                topic_email, follow_topic, topic_note = follow_controls(desk, "q-follow-topic", "Follow this topic")
                 timeline_view = gr.HTML(TIMELINE_EMPTY, elem_id="q-timeline", padding=True)
             with gr.Tab("Meetings", id="meetings"):
                 meetings_view = gr.HTML(meetings_html(documents, papers_as_of(settings)), elem_id="q-meetings", padding=True)
@@ -189,6 +197,8 @@ def build_app(searcher: Searcher, mode: str = "local") -> gr.Blocks:
         doc_pick.input(act.read_document, doc_pick, viewer, **private)
         gr.on([c.change for c in filter_inputs], act.show_filters, filter_inputs, [filter_status, filter_box], **private)
         topic.submit(act.show_timeline, topic, timeline_view, **private, **answering)
+        follow_topic.click(desk.follow_topic, [topic, topic_email], topic_note, **private)
+        follow_answer.click(desk.follow_answer, [answers, answer_email], answer_note, **private)
         clear_filters.click(lambda: ([], [], "", "", []), None, filter_inputs, **private)
 
         list_outputs = [type_box, doc_box, doc_pick, table, committee_box, meetings_view]
@@ -251,6 +261,7 @@ def start(
     if store is not None:
         add_page_routes(app.server_app, store)  # cited PDF pages, and the PDFs themselves
     app.server_app.add_api_route("/accessibility", _statement_route(settings), methods=["GET"])
+    add_follow_routes(app.server_app, settings)  # feeds and pages of followed topics; the mail links
     if block:
         app.block_thread()
 

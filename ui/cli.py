@@ -15,6 +15,7 @@ from evals.bench import bench_command
 from evals.cli import eval_command
 from retrieval.errors import QuorumError
 from retrieval.settings import Settings, load_settings
+from ui.follow_cli import follow_command, follows_command, unfollow_command
 from ui.sync_cli import sources_app, sync_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Quorum: cited answers from governance documents.")
@@ -75,6 +76,12 @@ def ingest(
     for _, warning in report.warnings:
         errors.print(f"[yellow]![/yellow] {warning}", highlight=False)
     console.print(report.summary(), highlight=False)
+    if report.added or report.updated:
+        from retrieval.follows.service import after_new_papers
+
+        followed = after_new_papers(settings, [*report.added, *report.updated])
+        if followed.summary():
+            console.print(followed.summary(), highlight=False)
     if report.failed:
         raise typer.Exit(1)
 
@@ -321,6 +328,9 @@ app.command("eval")(eval_command)
 app.command("bench")(bench_command)
 app.add_typer(sources_app, name="sources")
 app.command("sync")(sync_command)
+app.command("follow")(follow_command)
+app.command("follows")(follows_command)
+app.command("unfollow")(unfollow_command)
 
 
 def main() -> None:

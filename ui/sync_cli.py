@@ -153,5 +153,9 @@ def print_report(report: SyncReport, out: Console) -> None:
               f"{indexed.get('unchanged', 0)} unchanged ({indexed.get('seconds', 0)} s).", highlight=False)
     for _, why in indexed.get("failed", []):
         out.print(f"  [red]✗[/red] {why}", highlight=False)
+    follows = report.follows
+    if follows.get("checked"):
+        out.print(f"Follows: {follows['with_news']} of {follows['checked']} followed topics have news; "
+                  f"{follows['sent']} emails sent ({follows['seconds']} s).", highlight=False)
     if report.last_success:
         out.print(f"Papers as of {report.last_success}.", style="dim")

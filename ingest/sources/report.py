@@ -52,6 +52,7 @@ class SyncReport:
     sources: list[SourceReport] = field(default_factory=list)
     indexed: dict[str, Any] = field(default_factory=dict)  # the ingest that followed: added, updated, failed...
     last_success: str = ""  # when a sync last finished with every source read
+    follows: dict[str, Any] = field(default_factory=dict)  # followed topics checked against what came in
 
     @property
     def ok(self) -> bool:

@@ -17,6 +17,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Protocol
 from pathlib import Path
 
 from ingest.pipeline import IngestReport, Progress, discover, ingest, remove_documents
@@ -26,6 +27,7 @@ from ingest.sources.registry import Source, load_sources, remove_source
 from ingest.sources.report import SourceReport, SyncReport, last_report, now, save_report
 from ingest.uploads import UploadLimits
 from retrieval.errors import IngestLocked, QuorumError
+from retrieval.follows.service import after_new_papers
 from retrieval.settings import Settings
 from retrieval.store import Store
 
@@ -56,27 +58,36 @@ def sync(
     politeness = politeness or Politeness(timeout=settings.sync_timeout_s, contact=settings.sync_contact)
     limits = UploadLimits(max_bytes=settings.upload_max_mb * 1024 * 1024)
     folders: list[tuple[Source, SourceReport]] = []
+    changed: list[str] = []
     for source in sources:
         source_report = SourceReport(source.id)
         report.sources.append(source_report)
         step: Callable[[str], None] = (lambda what, sid=source.id: on_step(sid, what)) if on_step else (lambda _: None)
-        if source.kind != "moderngov":
+        mirror_site = MIRRORS.get(source.kind)
+        if mirror_site is None:
             folders.append((source, source_report))
             continue
         try:
             with _source_lock(settings, source.id):
-                _sync_moderngov(source, settings, politeness, limits, source_report, step)
+                mirror_site(source, settings, politeness, limits, source_report, step)
                 step("indexing")
                 indexed = ingest([], settings, store=store, on_progress=on_progress, scope=source.id)
                 _count(report, indexed)
+                changed += indexed.added + indexed.updated
         except (SiteError, SourceBusy, IngestLocked) as error:
             source_report.error = str(error)
     if folders:
         indexed = ingest([Path(s.location) for s, _ in folders if Path(s.location).is_dir()], settings,
                          store=store, on_progress=on_progress)
         _count(report, indexed)
+        changed += indexed.added + indexed.updated
         for source, source_report in folders:
             _account_folder(source, settings, indexed, source_report, store)
+    if on_step:
+        on_step("follows", "checking followed topics")
+    followed = after_new_papers(settings, changed)
+    report.follows = {"checked": followed.follows, "with_news": len(followed.entries), "sent": followed.delivery.sent,
+                      "failed": followed.delivery.failed, "seconds": round(followed.seconds, 2)}
     report.finished = now()
     previous = last_report(settings) or {}
     report.last_success = report.finished if report.ok else str(previous.get("last_success", ""))
@@ -93,6 +104,17 @@ def _count(report: SyncReport, indexed: IngestReport) -> None:
     totals["seconds"] = round(totals.get("seconds", 0.0) + indexed.seconds, 1)
 
 
+class Mirror(Protocol):
+    """What a kind of committee site brings to sync: ``<home>/synced/<source id>/`` brought up to date with the
+    site (papers and minutes as files, a manifest per folder naming each one's committee, meeting, item and
+    links), counted in ``report``. Sync does the rest: the lock and lease, indexing, the report."""
+
+    def __call__(
+        self, source: Source, settings: Settings, politeness: Politeness, limits: UploadLimits,
+        report: SourceReport, step: Callable[[str], None],
+    ) -> None: ...
+
+
 def _sync_moderngov(
     source: Source, settings: Settings, politeness: Politeness, limits: UploadLimits, report: SourceReport,
     step: Callable[[str], None],
@@ -104,6 +126,10 @@ def _sync_moderngov(
         finally:
             report.requests = site.requests
             held.save()
+
+
+# Each kind of site sync can read; a CMIS site or a plain list of URLs adds its own mirror here.
+MIRRORS: dict[str, Mirror] = {"moderngov": _sync_moderngov}
 
 
 def _account_folder(

@@ -1,0 +1,1 @@
+"""Follows: a topic (or a question) watched across new papers, with digests by feed and email."""
