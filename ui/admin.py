@@ -15,6 +15,7 @@ from ingest.library import UploadMetadata, add_upload, remove_upload
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import DOCUMENT_TYPES
 from ingest.pipeline import IngestReport, Progress, ingest, remove_documents
+from retrieval.follows.service import after_new_papers
 from retrieval.errors import QuorumError
 from retrieval.search import Searcher
 from ui.documents import choices
@@ -59,9 +60,23 @@ def start_ingest(searcher: Searcher) -> IngestJob:
             job.error = f"indexing failed ({type(error).__name__})"
         finally:
             job.done.set()
+        if job.report is not None and not job.error:
+            _tell_followers(job.report, searcher)
 
     threading.Thread(target=run, name="quorum-ingest", daemon=True).start()
     return job
+
+
+def _tell_followers(report, searcher: Searcher) -> None:  # noqa: ANN001
+    """Followed topics hear of the new paper from the app, as they would from the CLI (never failing the upload)."""
+    changed = [*report.added, *report.updated]
+    try:
+        followed = after_new_papers(searcher.settings, changed, searcher)
+    except Exception:  # the upload is done; a follow that cannot be checked is logged
+        log.exception("follows were not checked after an upload")
+        return
+    if followed.summary():
+        log.info("%s", followed.summary())
 
 
 def _outcome(job: IngestJob, kept: Path, searcher: Searcher) -> str:

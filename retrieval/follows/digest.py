@@ -59,8 +59,13 @@ def news(follow: Follow, searcher: Searcher, fresh: tuple[str, ...], quoted: set
 
 
 def quotes_of(answer: Answer) -> list[dict[str, Any]]:
-    """Each quoted sentence with where it comes from (document, meeting, item, page, links)."""
-    return [_quote(sentence, c.passage) for c in answer.citations for sentence in c.sentences]
+    """What the answer quotes of each passage, in the passage's order, with where it comes from
+    (document, meeting, item, page, links)."""
+    return [_quote(_in_order(c.sentences, c.passage.text), c.passage) for c in answer.citations]
+
+
+def _in_order(sentences: Sequence[str], text: str) -> str:
+    return " ".join(sorted(dict.fromkeys(sentences), key=lambda s: text.find(s)))
 
 
 def _quote(sentence: str, passage: Passage) -> dict[str, Any]:

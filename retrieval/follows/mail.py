@@ -90,10 +90,9 @@ def digest(settings: Settings, follow: Follow, entry: Entry, subscriber: Subscri
     items = []
     for n, quote in enumerate(quotes, start=1):
         lines += [f"“{quote['text']}” [{n}]", f"  [{n}] {citation(quote)}"]
-        lines += [f"      {u}" for u in (quote["url"], quote["meeting_url"]) if u]
+        lines += [f"      {u}" for u in dict.fromkeys((quote["url"], quote["meeting_url"])) if u]
         lines.append("")
-        anchors = " · ".join(f'<a href="{html.escape(u)}">{label}</a>'
-                             for label, u in (("paper", quote["url"]), ("meeting", quote["meeting_url"])) if u)
+        anchors = " · ".join(f'<a href="{html.escape(u)}">{label}</a>' for label, u in _links(quote))
         items.append(f"<li><blockquote>“{html.escape(quote['text'])}”</blockquote>"
                      f"<div>{html.escape(citation(quote))}{' · ' + anchors if anchors else ''}</div></li>")
     page = link(f"/follows/{follow.id}#entry-{entry.id}")
@@ -108,7 +107,8 @@ def digest(settings: Settings, follow: Follow, entry: Entry, subscriber: Subscri
 
 def citation(quote: dict) -> str:  # type: ignore[type-arg]
     """ "Cabinet Report 4 March 2025 — Cabinet, 4 March 2025, item 6: Budget update, p. 3" """
-    where = [quote.get("meeting") or long_date(quote.get("date") or "")]
+    meeting = quote.get("meeting") or ""
+    where = [meeting if meeting not in quote["title"] else "" if meeting else long_date(quote.get("date") or "")]
     if quote.get("page"):
         where.append(f"p. {quote['page']}")
     elif quote.get("paragraph"):
@@ -134,6 +134,14 @@ def deliver(settings: Settings, store: FollowStore, entries: list[tuple[Follow, 
             store.mark_sent(entry.id, subscriber.token)
             done.sent += 1
     return done
+
+
+def _links(quote: dict) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    """("paper", its link) and ("meeting", the agenda item's page), each once."""
+    found = [("paper", quote["url"])]
+    if quote["meeting_url"] and quote["meeting_url"] != quote["url"]:
+        found.append(("meeting", quote["meeting_url"]))
+    return [(label, url) for label, url in found if url]
 
 
 def _message(settings: Settings, subscriber: Subscriber, subject: str) -> EmailMessage:
