@@ -377,3 +377,40 @@ def test_a_sync_killed_while_downloading_loses_nothing_and_the_next_one_finishes
     docs = Store(settings).documents()
     assert len(docs) == 6 and not Store(settings).pending()
     assert not list(settings.synced_path.rglob(".incoming-*"))  # what the killed sync was writing is swept
+
+
+def test_a_site_whose_tls_certificate_is_broken_is_named_in_one_line(tmp_path: Path) -> None:
+    import ssl
+    import subprocess
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=democracy.example.gov.uk"], check=True, capture_output=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with ModernGov(f"https://127.0.0.1:{server.server_address[1]}", QUICK) as site, \
+                pytest.raises(SiteError, match="TLS certificate or connection is broken") as error:
+            site.committees()
+        assert len(str(error.value).splitlines()) == 1
+    finally:
+        server.shutdown()
+
+
+def test_a_site_that_refuses_the_client_or_answers_too_slowly_is_named_in_one_line(tmp_path: Path) -> None:
+    site_data = kent_site(RECENT)
+    site_data.faults.status["/mgWebService.asmx/GetCommittees"] = [403]
+    with serving(site_data) as site, pytest.raises(SiteError, match=r"refused Quorum \(403\)"):
+        _mirror(site.base, tmp_path / "synced", Held(tmp_path / "held.json"))
+    slow = kent_site(RECENT)
+    slow.faults.slow["/mgWebService.asmx/GetCommittees"] = 1.5
+    impatient = Politeness(timeout=0.5, retries=1, backoff=0.01)
+    with serving(slow) as site, ModernGov(site.base, impatient) as client:
+        with pytest.raises(SiteError, match=r"did not answer within 0.5 s \(tried 2 times\)"):
+            client.committees()
+        assert client.requests == 2

@@ -229,7 +229,7 @@ class ModernGov:
             except _Retryable as error:
                 last = error
             except httpx.TimeoutException:
-                last = _Retryable(f"{self.host} did not answer within {self.politeness.timeout:.0f} s")
+                last = _Retryable(f"{self.host} did not answer within {self.politeness.timeout:g} s")
             except httpx.ConnectError as error:
                 if _is_tls(error):
                     raise SiteError(f"{self.host}: its TLS certificate or connection is broken ({_reason(error)})") from error
