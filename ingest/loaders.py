@@ -98,7 +98,9 @@ def load_file(path: Path, on_page: Callable[[int], None] | None = None) -> Loade
 # PDFs read moments ago, by the sha256 of their bytes, each kept until loaded once: an upload is read
 # in full to check it (OCR included, minutes for a scanned agenda pack) and is then ingested.
 _ALREADY_READ: OrderedDict[str, PdfText] = OrderedDict()
-_KEEP_READS = 4
+# Reads kept for the ingest that follows a check (an upload, or a sync's papers checked before they are
+# indexed together), by their pages: a sync of a committee's meetings checks hundreds of pages first.
+_KEEP_PAGES = 3000
 _READS_LOCK = threading.Lock()  # the upload handler and the ingest run on different threads
 
 
@@ -106,7 +108,7 @@ def remember_pdf_read(data: bytes, read: PdfText) -> None:
     """Keep what reading these PDF bytes gave, so that ``load_file`` need not read them again."""
     with _READS_LOCK:
         _ALREADY_READ[hashlib.sha256(data).hexdigest()] = read
-        while len(_ALREADY_READ) > _KEEP_READS:
+        while len(_ALREADY_READ) > 1 and sum(len(r.pages) for r in _ALREADY_READ.values()) > _KEEP_PAGES:
             _ALREADY_READ.popitem(last=False)
 
 
