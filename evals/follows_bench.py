@@ -2,12 +2,12 @@
 
     python -m evals.follows_bench [--papers 46] [--follows 1000] [--json]
 
-Follows ``--follows`` topics (the Kent and built-in development questions,
-then the papers' own section headings, as members would follow them), then
-syncs ``--papers`` of Kent's real papers from a ModernGov site on loopback
-(``evals.moderngov_site``) and checks every follow against the new papers. The
-table gives the sync's time (the baseline, measured in the same run), the
-check's time, its ratio to the sync, and the cost per follow.
+Syncs ``--papers`` of Kent's real papers from a ModernGov site on loopback
+(``evals.moderngov_site``), follows ``--follows`` topics (every development
+set's questions, then the papers' own section headings and the opening words
+of their passages, as members would follow them) and checks every follow against the new papers, as a sync does
+when it ends. The table gives the sync's time (the baseline, measured in the
+same run), the check's time, its ratio to the sync, and the cost per follow.
 """
 
 from __future__ import annotations
@@ -33,18 +33,24 @@ from retrieval.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+FOREIGN = Path(__file__).resolve().parents[2] / "shared" / "foreign-dev" / "qa.jsonl"
 
 
 def topics(n: int, searcher: Searcher) -> list[str]:
-    """Up to ``n`` distinct topics: development questions first, then section headings of the indexed papers."""
+    """Up to ``n`` distinct topics: every development set's questions (ours, Kent's, the foreign transcripts'),
+    then section headings and the opening words of passages of the indexed papers."""
     found: list[str] = []
-    for path in (DATA / "kent" / "qa.jsonl", DATA / "qa.jsonl"):
+    sets = (DATA / "kent" / "qa.jsonl", DATA / "questions.jsonl", DATA / "conversations.jsonl",
+            DATA / "foreign-slice" / "qa.jsonl", FOREIGN)
+    for path in sets:
         if path.is_file():
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
                     item = json.loads(line)
-                    found.append(item.get("question") or (item.get("turns") or [{}])[0].get("question", ""))
+                    found += [item.get("question", "")] + [t.get("question", "") for t in item.get("turns", [])]
     found += [c.section for c in searcher.lexical.chunks if c.section and len(c.section.split()) >= 2]
+    # Then the opening words of passages, as a reader picks a phrase out of a paper to follow it.
+    found += [" ".join(c.text.split()[:6]) for c in searcher.lexical.chunks if len(c.text.split()) >= 12]
     return list(dict.fromkeys(" ".join(t.split()) for t in found if t.strip()))[:n]
 
 
