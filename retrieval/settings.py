@@ -58,10 +58,12 @@ class Settings(BaseSettings):
 
     top_k: int = Field(5, ge=1, le=50, description="Passages shown with an answer.")
     candidates: int = Field(40, ge=5, description="Candidates each retriever gives to fusion.")
-    rrf_k: int = Field(2, ge=1)
-    lexical_weight: float = Field(1.0, ge=0)
-    dense_weight: float = Field(0.5, ge=0)
-    sentence_weight: float = Field(0.0, ge=0)
+    rrf_k: int = Field(2, ge=1, description="Reciprocal rank fusion's constant: lower favours each ranking's first places.")
+    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    dense_weight: float = Field(0.5, ge=0, description="Weight of the dense (embedding) ranking of passages in fusion.")
+    sentence_weight: float = Field(
+        0.0, ge=0, description="Weight of passages ranked by their best sentence's embedding, in fusion (0: off)."
+    )
     named_weight: float = Field(1.0, ge=0, description="Weight of searches within a document the question names.")
     when_weight: float = Field(3.0, ge=0, description="Weight of the by-date ranking for 'latest' or 'in 2016' questions.")
     near_weight: float = Field(1.0, ge=0, description="Weight, for a follow-up, of passages near the last answer's.")
@@ -96,7 +98,10 @@ class Settings(BaseSettings):
     answer_model_floor: float = Field(
         0.0, ge=0, le=1, description="Least probability, by the answer model, the best sentence needs, else abstain."
     )
-    sentence_scoring: SentenceScoring = Field(default_factory=SentenceScoring)
+    sentence_scoring: SentenceScoring = Field(
+        default_factory=SentenceScoring,
+        description="Weights of an answer sentence's signals: coverage, similarity, rank, kind, reason, verdict, model.",
+    )
     keep_ratio: float = Field(0.6, gt=0, le=1, description="Further sentences need this share of the best score.")
     quote_context: bool = Field(
         True, description="Quote an answer sentence with a neighbour that leans on it or that it leans on ('This ...')."
@@ -106,7 +111,7 @@ class Settings(BaseSettings):
     llm_model: str = Field("", description="GGUF path (local; default Gemma 3 270M) or model name (ollama, openai).")
     llm_base_url: str = Field("", description="Server URL for ollama or an OpenAI-compatible server.")
     llm_api_key: SecretStr | None = Field(None, description="API key for an OpenAI-compatible server.")
-    llm_max_tokens: int = Field(200, ge=16, le=4096)
+    llm_max_tokens: int = Field(200, ge=16, le=4096, description="Most tokens a language model may write per answer.")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for a hosted model.")
     llm_passages: int = Field(5, ge=1, le=20, description="Passages given to the model.")
     support_threshold: float = Field(0.6, ge=0, le=1, description="Least meaning match for a generated sentence.")
@@ -181,6 +186,31 @@ class Settings(BaseSettings):
         return self.home / "ingest.lock"
 
 
+# Each setting's group, for `quorum settings` and the README's table.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "store": ("home", "corpus", "collection", "chroma_url", "store_retries", "ingest_lease_seconds"),
+    "ingest": ("embed_batch_size", "write_batch_chunks", "chunk_tokens", "upload_max_mb"),
+    "ranking": ("top_k", "candidates", "rrf_k", "lexical_weight", "dense_weight", "sentence_weight", "named_weight",
+                "when_weight", "near_weight", "window_weight", "window_candidates", "window_similarity", "vocabulary"),
+    "answer": ("max_answer_sentences", "abstain_below", "answer_model", "answer_model_candidates",
+               "answer_model_floor", "sentence_scoring", "keep_ratio", "quote_context", "max_question_chars"),
+    "model": ("embedding_model", "llm", "llm_model", "llm_base_url", "llm_api_key", "llm_max_tokens", "llm_timeout",
+              "llm_passages", "support_threshold"),
+    "public": ("public_questions_per_minute", "public_max_turns", "public_queue_share", "public_budget_per_minute",
+               "queue_size", "concurrency", "admin_password", "admin_password_hash", "accessibility_contact",
+               "public_url", "follow_emails_per_hour"),
+    "sync": ("sync_contact", "sync_timeout_s", "sync_every"),
+    "mail": ("smtp_host", "smtp_port", "smtp_starttls", "smtp_user", "smtp_password", "mail_from"),
+}
+
+# Settings that were renamed: the old name, read in a file or the environment, is refused with the new one's name.
+RENAMED: dict[str, str] = {}
+
+
+def group_of(name: str) -> str:
+    return next(group for group, names in GROUPS.items() if name in names)
+
+
 def config_file() -> Path | None:
     """The settings file: QUORUM_CONFIG, else ./quorum.toml when there is one."""
     named = os.environ.get("QUORUM_CONFIG")
@@ -195,6 +225,15 @@ def config_file() -> Path | None:
 
 def load_settings(**overrides: Any) -> Settings:
     """Read settings from file and environment; ``overrides`` that are not None win."""
+    return _read_settings(overrides)[0]
+
+
+def settings_sources(**overrides: Any) -> tuple[Settings, dict[str, str]]:
+    """The settings, and where each value came from: "default", "file", "environment" or "flag"."""
+    return _read_settings(overrides)
+
+
+def _read_settings(overrides: dict[str, Any]) -> tuple[Settings, dict[str, str]]:
     file_values: dict[str, Any] = {}
     path = config_file()
     if path is not None:
@@ -202,14 +241,32 @@ def load_settings(**overrides: Any) -> Settings:
             file_values = tomllib.loads(path.read_text(encoding="utf-8")).get("quorum", {})
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ConfigError(f"{path}: {error}") from error
+        _check_names(file_values, f"{path} [quorum]")
+    _check_names({k[len("QUORUM_"):].lower(): "" for k in os.environ if k.startswith("QUORUM_")
+                  and k[len("QUORUM_"):].lower() in RENAMED}, "the environment (QUORUM_...)")
     given = {key: value for key, value in overrides.items() if value is not None}
     env_keys = {
         name for name in Settings.model_fields if f"QUORUM_{name.upper()}" in os.environ
     }
     merged = {k: v for k, v in file_values.items() if k not in env_keys} | given
+    sources = {name: "default" for name in Settings.model_fields}
+    sources |= {k: "file" for k in file_values} | {k: "environment" for k in env_keys} | {k: "flag" for k in given}
     try:
-        return Settings(**merged)
+        return Settings(**merged), sources
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise ConfigError(f"setting {where}: {first['msg']}") from error
+
+
+def _check_names(values: dict[str, Any], where: str) -> None:
+    """A renamed setting names its new name; an unknown one the nearest known."""
+    import difflib
+
+    for name in values:
+        if name in RENAMED:
+            raise ConfigError(f"{where}: the setting {name!r} is now called {RENAMED[name]!r}")
+        if name not in Settings.model_fields:
+            near = difflib.get_close_matches(name, list(Settings.model_fields), n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else " (`quorum settings` lists them)"
+            raise ConfigError(f"{where}: there is no setting {name!r}{hint}")

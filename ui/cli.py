@@ -16,6 +16,7 @@ from evals.cli import eval_command
 from retrieval.errors import QuorumError
 from retrieval.settings import Settings, load_settings
 from ui.follow_cli import follow_command, follows_command, unfollow_command
+from ui.settings_cli import settings_command
 from ui.sync_cli import sources_app, sync_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Quorum: cited answers from governance documents.")
@@ -331,6 +332,7 @@ app.command("sync")(sync_command)
 app.command("follow")(follow_command)
 app.command("follows")(follows_command)
 app.command("unfollow")(unfollow_command)
+app.command("settings")(settings_command)
 
 
 def main() -> None:
