@@ -13,13 +13,13 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from retrieval.errors import ConfigError, QuorumError
+from retrieval.errors import ConfigError, ModelError, QuorumError
 from retrieval.settings import Settings
 
 DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
 
 
-class LLMUnavailable(QuorumError):
+class LLMUnavailable(ModelError):
     """The configured model cannot be loaded or reached."""
 
 

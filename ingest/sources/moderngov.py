@@ -27,13 +27,9 @@ import defusedxml.ElementTree as SafeXML
 import httpx
 from defusedxml import DefusedXmlException
 
-from retrieval.errors import QuorumError
+from retrieval.errors import SiteError
 
 USER_AGENT = "Quorum/1.0 (committee papers reader; +https://github.com/quorum-civic/quorum)"
-
-
-class SiteError(QuorumError):
-    """A site that cannot be read as asked: unreachable, refusing, broken TLS, not ModernGov, bad XML."""
 
 
 class TooLarge(SiteError):

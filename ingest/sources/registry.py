@@ -20,14 +20,14 @@ from typing import Any
 import tomli_w
 
 from ingest.sources.moderngov import SiteError, normalise_base
-from retrieval.errors import ConfigError, QuorumError
+from retrieval.errors import ConfigError, ReaderError
 from retrieval.settings import Settings, config_file
 
 KINDS = ("moderngov", "folder")
 DEFAULT_YEARS_BACK = 2
 
 
-class UnknownSource(QuorumError):
+class UnknownSource(ReaderError):
     """A source id this data directory does not have."""
 
 

@@ -26,7 +26,7 @@ from ingest.sources.moderngov import ModernGov, Politeness, SiteError
 from ingest.sources.registry import Source, load_sources, remove_source
 from ingest.sources.report import SourceReport, SyncReport, last_report, now, save_report
 from ingest.uploads import UploadLimits
-from retrieval.errors import IngestLocked, QuorumError
+from retrieval.errors import IngestLocked, QuorumError, StoreError
 from retrieval.follows.service import after_new_papers
 from retrieval.settings import Settings
 from retrieval.store import Store
@@ -34,7 +34,7 @@ from retrieval.store import Store
 Step = Callable[[str, str], None]  # (source id, what is happening)
 
 
-class SourceBusy(QuorumError):
+class SourceBusy(StoreError):
     """Another process is syncing this source."""
 
 

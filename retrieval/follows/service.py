@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from retrieval.errors import ConfigError, QuorumError
+from retrieval.errors import ConfigError, QuorumError, ReaderError
 from retrieval.follows.digest import check_follows
 from retrieval.follows.mail import Delivery, confirmation, deliver, mail_configured, send
 from retrieval.follows.store import Entry, Follow, FollowStore, Subscriber
@@ -19,7 +19,7 @@ _ADDRESS = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}")
 RESEND_DAYS = 7  # entries not yet delivered (a mail server was down) are tried again for a week
 
 
-class InvalidAddress(QuorumError):
+class InvalidAddress(ReaderError):
     """An email address that cannot be used."""
 
 

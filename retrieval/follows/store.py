@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retrieval.errors import QuorumError
+from retrieval.errors import QuorumError, ReaderError
 
 _SCHEMA = """
 create table if not exists follows (
@@ -38,7 +38,7 @@ create table if not exists sent (
 """
 
 
-class UnknownFollow(QuorumError):
+class UnknownFollow(ReaderError):
     """A follow id this data directory does not have."""
 
 
