@@ -21,7 +21,7 @@ from llama_index.core.schema import BaseNode, TextNode
 from pydantic import PrivateAttr
 
 from retrieval.sentences import sentence_spans
-from retrieval.turns import speaker_of
+from retrieval.speakers import speaker_of
 
 TokenCounter = Callable[[str], int]
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from retrieval.conflicts import MIN_COVERAGE, Side, disagreement, stated_values
 from retrieval.errors import InvalidQuestion
-from retrieval.lexical import question_terms
+from retrieval.tokens import question_terms
 from retrieval.models import Answer, Citation, Conflict, Passage, long_date
 from retrieval.profile import QuestionProfile, profile_question, question_parts
 from retrieval.quoting import quotations

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval.lexical import tokenize
+from retrieval.tokens import tokenize
 from retrieval.periods import periods
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"

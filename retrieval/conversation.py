@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from retrieval.answer import answer_question
-from retrieval.lexical import question_terms
+from retrieval.tokens import question_terms
 from retrieval.llm import get_writer
 from retrieval.models import Answer
 from retrieval.search import Searcher

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.lexical import question_terms, tokenize
+from retrieval.tokens import question_terms, tokenize
 from retrieval.periods import Period, compared_years, periods
 
 

@@ -23,7 +23,8 @@ from retrieval import answer_model
 from retrieval.answer_model import AnswerModel, Pair
 from retrieval.conflicts import GRADE
 from retrieval.errors import ConfigError
-from retrieval.lexical import LexicalIndex, question_terms, tokenize
+from retrieval.lexical import LexicalIndex
+from retrieval.tokens import question_terms, tokenize
 from retrieval.models import Passage
 from retrieval.periods import Period
 from retrieval.profile import ANYONE, RESPONSE_NOUN, RESPONSE_VERB, QuestionProfile
@@ -33,7 +34,7 @@ from retrieval.search import Evidence
 from retrieval.windows import weighted_share
 from retrieval.sentences import sentence_spans
 from retrieval.settings import SentenceScoring, Settings
-from retrieval.turns import introduced_for, is_party, speaker_at
+from retrieval.speakers import introduced_for, is_party, speaker_at
 from retrieval.vocabulary import Vocabulary, everyday_phrases
 
 

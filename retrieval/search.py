@@ -18,7 +18,8 @@ from retrieval.embedding import Embedder, get_embedder
 from retrieval.errors import IndexMissing, QuorumError
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.glossary import expand
-from retrieval.lexical import LexicalIndex, query_terms_text, question_terms, sync_lexical_index, tokenize, words
+from retrieval.lexical import LexicalIndex, sync_lexical_index
+from retrieval.tokens import query_terms_text, question_terms, tokenize, words
 from retrieval.models import Chunk, Passage
 from retrieval.settings import Settings
 from retrieval.store import Store

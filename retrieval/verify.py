@@ -94,7 +94,7 @@ def missing_facts(sentence: str, passage_text: str) -> list[str]:
 
 def worded_from(sentence: str, passage_text: str) -> bool:
     """Are most of the sentence's content words (stemmed) in the passage? ("council" for "PCC" is not.)"""
-    from retrieval.lexical import tokenize
+    from retrieval.tokens import tokenize
 
     own = set(tokenize([sentence])[0])
     if not own:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.lexical import tokenize
+from retrieval.tokens import tokenize
 from retrieval.models import Chunk
 
 Vectors = Mapping[str, list[tuple[int, int, np.ndarray]]]  # chunk id -> (start, end, vector) per sentence

@@ -112,7 +112,7 @@ def test_a_heading_that_reads_as_a_name_is_no_speaker(embedder) -> None:
 
 
 def test_a_speaker_is_named_without_the_role_in_brackets() -> None:
-    from retrieval.turns import speaker_of
+    from retrieval.speakers import speaker_of
 
     assert speaker_of("Hon. Bill Blair (Minister of Public Safety (Canada)): We will act.") == "Hon. Bill Blair"
     assert speaker_of("Kirsty Williams AM: Thank you.") == "Kirsty Williams AM"

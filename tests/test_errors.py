@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import ingest.sources.moderngov
-import ingest.sources.registry
-import ingest.sources.sync
-import retrieval.follows.service
-import retrieval.follows.store
-import retrieval.llm  # noqa: F401  (each defines errors of its own)
+import importlib
+
 from retrieval import errors
+
+# Modules that define errors of their own.
+for module in ("ingest.sources.moderngov", "ingest.sources.registry", "ingest.sources.sync",
+               "retrieval.follows.service", "retrieval.follows.store", "retrieval.llm"):
+    importlib.import_module(module)
 
 CATEGORIES = (errors.ReaderError, errors.DocumentError, errors.StoreError, errors.ModelError, errors.SiteError,
               errors.ConfigError)

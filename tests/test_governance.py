@@ -223,7 +223,7 @@ def test_a_document_that_says_a_thing_rose_and_fell_disagrees_with_itself(search
 
 
 def test_a_direction_is_read_in_the_clause_that_names_the_subject() -> None:
-    from retrieval.lexical import tokenize
+    from retrieval.tokens import tokenize
 
     subject = frozenset(tokenize(["vehicle crime"])[0])
     sentence = "Vehicle crime has decreased by 4% and detection rates rose, with an increase of 30%."

@@ -86,7 +86,7 @@ def test_asking_for_the_position_now_moves_the_newest_document_up(searcher) -> N
 
 
 def test_a_text_tokenised_alone_matches_the_batch_tokeniser_the_index_uses() -> None:
-    from retrieval.lexical import _tokenize, tokenize
+    from retrieval.tokens import _tokenize, tokenize
 
     texts = [
         "What is the Net Budget Requirement for 2023/24?", "The PCC’s £1,200,000 sale", "", "the of and",
@@ -114,7 +114,7 @@ def test_sentence_vectors_are_read_back_for_every_sentence_of_the_chunks_asked_f
 
 
 def test_a_possessive_gives_no_term_of_its_own() -> None:
-    from retrieval.lexical import _tokenize, tokenize
+    from retrieval.tokens import _tokenize, tokenize
 
     assert tokenize(["the chief constable's salary"]) == [["chief", "constabl", "salari"]]
     assert _tokenize(["The Commissioner’s proposals", "officers' pay"]) == [["commission", "propos"], ["offic", "pay"]]

@@ -31,7 +31,7 @@ def test_the_passage_whose_one_sentence_answers_beats_one_that_scatters_the_word
     scattered = _chunk("scattered", "Vetting was discussed at length. The clearance of files was noted. "
                        "A backlog in another team was mentioned.")
     answering = _chunk("answering", "The meeting opened at ten. The vetting backlog has been cleared of 300 files.")
-    from retrieval.lexical import question_terms
+    from retrieval.tokens import question_terms
 
     idf = {t: 1.0 for t in question_terms("Has the vetting backlog been cleared?")}
     query = embedder.embed_query("Has the vetting backlog been cleared?")
@@ -40,7 +40,7 @@ def test_the_passage_whose_one_sentence_answers_beats_one_that_scatters_the_word
 
 
 def test_a_speaker_above_the_passage_counts_as_held_by_each_sentence(embedder) -> None:
-    from retrieval.lexical import question_terms
+    from retrieval.tokens import question_terms
 
     question = "What did Julie Morgan say about costs?"
     idf = {t: 1.0 for t in question_terms(question)}

@@ -17,7 +17,7 @@ from typing import Any
 from retrieval.answer import answer_question
 from retrieval.filters import Filters
 from retrieval.follows.store import Entry, Follow, FollowStore
-from retrieval.lexical import query_terms_text
+from retrieval.tokens import query_terms_text
 from retrieval.models import Answer, Passage
 from retrieval.search import Searcher
 

@@ -3,7 +3,7 @@
 import pytest
 
 from retrieval.conversation import ask
-from retrieval.turns import introduced_for, is_party, personal_name, speaker_at
+from retrieval.speakers import introduced_for, is_party, personal_name, speaker_at
 
 TEXT = "\n\n".join(
     [
