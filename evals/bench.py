@@ -76,7 +76,7 @@ from typing import Annotated, Any
 import typer
 
 from evals.metrics import is_relevant, percentile
-from retrieval.errors import ConfigError, QuorumError
+from retrieval.errors import ConfigError, QuorumError, StoreError
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = Path(__file__).parent / "results"
@@ -104,7 +104,7 @@ REQUIRED_KEYS = (
 )
 
 
-class BenchFailed(QuorumError):
+class BenchFailed(StoreError):
     """A measurement's child process (or its Chroma server) failed."""
 
 

@@ -10,7 +10,7 @@ Each carries a one-line message meant for people; the CLI and the app catch
     ├── DocumentError        a document that cannot be read
     │   └── UnsupportedFormat, UnreadableDocument
     ├── StoreError           the index and its store
-    │   └── StoreUnavailable, IndexMissing, IngestLocked, StoreWriteFailed, SourceBusy
+    │   └── StoreUnavailable, IndexMissing, IngestLocked, StoreWriteFailed, SourceBusy, BenchFailed (evals)
     ├── ModelError           a language model that cannot answer
     │   └── LLMUnavailable (retrieval.llm)
     ├── SiteError            a council's site that cannot be read as asked (ingest.sources.moderngov)

@@ -8,7 +8,7 @@ from retrieval import errors
 
 # Modules that define errors of their own.
 for module in ("ingest.sources.moderngov", "ingest.sources.registry", "ingest.sources.sync",
-               "retrieval.follows.service", "retrieval.follows.store", "retrieval.llm"):
+               "retrieval.follows.service", "retrieval.follows.store", "retrieval.llm", "evals.bench"):
     importlib.import_module(module)
 
 CATEGORIES = (errors.ReaderError, errors.DocumentError, errors.StoreError, errors.ModelError, errors.SiteError,
