@@ -9,6 +9,7 @@ BM25 index is rebuilt from Chroma whenever the store's content changed.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -31,7 +32,7 @@ from ingest import ocr
 from ingest.pdf import Page
 from ingest.manifest import MANIFEST_NAME, document_info, read_manifest
 from retrieval.embedding import Embedder, get_embedder
-from retrieval.errors import IngestLocked, StoreUnavailable, UnreadableDocument, UnsupportedFormat
+from retrieval.errors import IngestLocked, QuorumError, StoreUnavailable, UnreadableDocument, UnsupportedFormat
 from retrieval.lexical import sync_lexical_index
 from retrieval.models import Chunk, DocumentInfo, Sentence
 from retrieval.sentences import chunk_sentences, content_hash
@@ -225,18 +226,23 @@ def _unread_warning(name: str, unread: Sequence[int]) -> str:
 
 
 @contextmanager
-def ingest_lock(settings: Settings) -> Iterator[None]:
-    """One ingest at a time per data directory; a second one is refused, not interleaved."""
-    settings.home.mkdir(parents=True, exist_ok=True)
-    with open(settings.lock_path, "a+") as handle:
+def exclusive(path: Path, busy: QuorumError) -> Iterator[None]:
+    """Hold the lock file ``path`` for the block; ``busy`` is raised, not waited on, when another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
-            raise IngestLocked(f"another ingest is running on {settings.home}; try again when it finishes") from error
+            raise busy from error
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ingest_lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
+    """One ingest at a time per data directory; a second one is refused, not interleaved."""
+    return exclusive(settings.lock_path, IngestLocked(f"another ingest is running on {settings.home}; try again when it finishes"))
 
 
 def ingest(

@@ -8,22 +8,18 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from evals.bench import bench_command
 from evals.cli import eval_command
 from retrieval.errors import QuorumError
+from ui.cli_common import HomeOption, console, errors, fail
 from retrieval.settings import Settings, load_settings
 from ui.follow_cli import follow_command, follows_command, unfollow_command
 from ui.settings_cli import settings_command
 from ui.sync_cli import sources_app, sync_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Quorum: cited answers from governance documents.")
-console = Console()
-errors = Console(stderr=True)
-
-HomeOption = Annotated[Optional[Path], typer.Option("--home", help="Data directory (default ./.quorum, or QUORUM_HOME).")]
 ChromaOption = Annotated[Optional[str], typer.Option("--chroma-url", help="Chroma server URL (default: embedded store).")]
 LLMOption = Annotated[
     Optional[str], typer.Option("--llm", help="none (extractive), local, ollama or openai (default: QUORUM_LLM or none).")
@@ -33,10 +29,6 @@ LLMOption = Annotated[
 def _settings(home: Path | None, chroma_url: str | None = None, **more: object) -> Settings:
     return load_settings(home=home, chroma_url=chroma_url, **more)
 
-
-def _fail(error: Exception, code: int = 1) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
 
 
 @app.command()
@@ -71,7 +63,7 @@ def ingest(
 
             report = run_ingest(targets, settings, prune=prune, rebuild=rebuild, on_progress=update)
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     for _, reason in report.failed:
         errors.print(f"[red]✗[/red] {reason}", highlight=False)
     for _, warning in report.warnings:
@@ -118,7 +110,7 @@ def ask(
         if stream is not None and (answer.generated or answer.fell_back):
             errors.print()
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     if as_json:
         sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -153,7 +145,7 @@ def chat(
     try:
         searcher = Searcher(_settings(home, chroma_url, llm=llm))
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     console.print("Ask a question (an empty line or Ctrl-D ends; 'new' starts a new conversation).", style="dim")
     turns: list[Turn] = []
     while True:
@@ -199,14 +191,14 @@ def serve(
     from ui.app import launch
 
     if public and admin:
-        raise _fail(ValueError("choose --public or --admin, not both"), 2)
+        raise fail(ValueError("choose --public or --admin, not both"), 2)
     try:
         settings = _settings(home, chroma_url, llm=llm, sync_every=sync_every)
         if settings.sync_every:
             interval_seconds(settings.sync_every)  # a bad interval is refused before anything starts
         launch(settings, host=host, port=port, mode="public" if public else "admin" if admin else "local")
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
 
 
 @app.command()
@@ -224,7 +216,7 @@ def timeline(
     try:
         found = build_timeline(topic, Searcher(_settings(home, chroma_url)))
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     if as_json:
         sys.stdout.write(json.dumps(found.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -246,13 +238,13 @@ def brief(
     from ui.briefing import Briefing, to_docx, to_markdown
 
     if output.suffix.lower() not in (".docx", ".md"):
-        raise _fail(ValueError(f"{output.name}: write a .docx or a .md file"), 2)
+        raise fail(ValueError(f"{output.name}: write a .docx or a .md file"), 2)
     try:
         lines = [line.strip() for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, UnicodeDecodeError) as error:
-        raise _fail(ValueError(f"cannot read {questions}: {error}"), 2) from None
+        raise fail(ValueError(f"cannot read {questions}: {error}"), 2) from None
     if not lines:
-        raise _fail(ValueError(f"{questions} has no questions"), 2)
+        raise fail(ValueError(f"{questions} has no questions"), 2)
     briefing = Briefing(title)
     try:
         searcher = Searcher(_settings(home, chroma_url, llm=llm))
@@ -263,14 +255,14 @@ def brief(
             briefing.add(answer)
             errors.print(f"[dim]answered:[/dim] {line}", highlight=False)
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     try:
         if output.suffix.lower() == ".docx":
             to_docx(briefing, output)
         else:
             output.write_text(to_markdown(briefing), encoding="utf-8")
     except OSError as error:
-        raise _fail(ValueError(f"cannot write {output}: {error.strerror or error}"), 1) from None
+        raise fail(ValueError(f"cannot write {output}: {error.strerror or error}"), 1) from None
     console.print(f"{output}: {len(briefing.items)} answers, {len(briefing.references)} references", highlight=False)
 
 
@@ -299,7 +291,7 @@ def feedback(
             return
         ratings = store.all()
     except (QuorumError, OSError) as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     if as_json:
         sys.stdout.write(json.dumps([r.to_json() for r in ratings], ensure_ascii=False, indent=2) + "\n")
         return
@@ -321,7 +313,7 @@ def hash_password_command() -> None:
 
     password = typer.prompt("Admin password", hide_input=True, confirmation_prompt=True)
     if len(password) < 8:
-        raise _fail(ValueError("use at least 8 characters"), 2)
+        raise fail(ValueError("use at least 8 characters"), 2)
     console.print(hash_password(password), highlight=False, soft_wrap=True)
 
 

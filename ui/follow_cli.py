@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from retrieval.errors import QuorumError
+from ui.cli_common import HomeOption, console, fail
 from retrieval.settings import load_settings
 
-console = Console()
-errors = Console(stderr=True)
-HomeOption = Annotated[Optional[Path], typer.Option("--home", help="Data directory (default ./.quorum, or QUORUM_HOME).")]
-
-
-def _fail(error: Exception, code: int = 1) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
 
 
 def follow_command(
@@ -35,7 +26,7 @@ def follow_command(
     try:
         followed, subscriber = follow(load_settings(home=home), topic, committee, email)
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     console.print(f"Following “{followed.topic}” ({followed.id}); feed: /feeds/{followed.id}.atom", highlight=False)
     if subscriber is not None and not subscriber.confirmed:
         console.print(f"A link to confirm was sent to {subscriber.email}; nothing else is sent until it is opened.",
@@ -72,5 +63,5 @@ def unfollow_command(
     try:
         gone = FollowStore.of(load_settings(home=home).home).unfollow(follow_id)
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     console.print(f"No longer following “{gone.topic}”.", highlight=False)

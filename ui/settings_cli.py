@@ -8,14 +8,12 @@ from typing import Annotated, Any, Optional
 
 import typer
 from pydantic import BaseModel, SecretStr
-from rich.console import Console
 from rich.table import Table
 
 from retrieval.errors import QuorumError
+from ui.cli_common import console, fail
 from retrieval.settings import GROUPS, Settings, settings_sources
 
-console = Console()
-errors = Console(stderr=True)
 
 
 def shown(value: Any) -> Any:
@@ -46,8 +44,7 @@ def settings_command(
     try:
         settings, sources = settings_sources(home=home)
     except QuorumError as error:
-        errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise fail(error) from None
     found = rows(settings, sources)
     if as_json:
         print(json.dumps({"settings": found}, indent=2, default=str))

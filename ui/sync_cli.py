@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from retrieval.errors import QuorumError
+from ui.cli_common import HomeOption, console, errors, fail
 from retrieval.settings import load_settings
 
 if TYPE_CHECKING:
@@ -19,16 +20,8 @@ if TYPE_CHECKING:
 sources_app = typer.Typer(no_args_is_help=True, help="The ModernGov committees and folders `quorum sync` keeps up to date.")
 add_app = typer.Typer(no_args_is_help=True, help="Follow a ModernGov committee or a folder.")
 sources_app.add_typer(add_app, name="add")
-console = Console()
-errors = Console(stderr=True)
-
-HomeOption = Annotated[Optional[Path], typer.Option("--home", help="Data directory (default ./.quorum, or QUORUM_HOME).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
-
-def _fail(error: Exception, code: int = 1) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
 
 
 @add_app.command("moderngov")
@@ -44,7 +37,7 @@ def add_moderngov_command(
     try:
         source = add_moderngov(load_settings(home=home), url, committee, since)
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     console.print(f"{source.id}: {source.location}, {', '.join(source.committees)}, meetings since {source.since}. "
                   "Run `quorum sync` to fetch its papers.", highlight=False)
 
@@ -60,7 +53,7 @@ def add_folder_command(
     try:
         source = add_folder(load_settings(home=home), path)
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     console.print(f"{source.id}: {source.location}. Run `quorum sync` to read it.", highlight=False)
 
 
@@ -75,7 +68,7 @@ def list_command(home: HomeOption = None, as_json: JsonOption = False) -> None:
         sources = load_sources(settings)
         last = last_report(settings) or {}
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     reports = {r["source"]: r for r in last.get("sources", [])}
     if as_json:
         rows = [s.to_json() | {"last_sync": reports.get(s.id)} for s in sources]
@@ -106,7 +99,7 @@ def remove_command(
     try:
         removed = forget(load_settings(home=home), source_id, keep_documents=keep_documents)
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     console.print(f"{source_id} removed" + (f"; {removed} documents taken out of the index." if removed else "."),
                   highlight=False)
 
@@ -129,7 +122,7 @@ def sync_command(
                 on_progress=lambda p: status.update(f"[bold]indexing[/bold] {p.done}/{p.total} {p.status}: {p.name}"),
             )
     except QuorumError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     if as_json:
         print(json.dumps(report.to_json(), indent=2))
     else:

@@ -34,7 +34,7 @@ from ingest.manifest import MANIFEST_NAME
 from ingest.sources.moderngov import (
     AgendaItem, Committee, LinkedDocument, Links, Meeting, MeetingDate, ModernGov, SiteError, TooLarge, suffix_for,
 )
-from ingest.sources.registry import Source
+from ingest.sources.registry import Source, slug
 from ingest.sources.report import SourceReport, now
 from ingest.uploads import UploadLimits, check_upload
 from retrieval.errors import QuorumError, UnsupportedFormat
@@ -144,7 +144,7 @@ def _meeting(
     if meeting.cancelled:
         report.skipped.append((label, "meeting cancelled"))
         return
-    folder = base / f"{committee.id}-{_slug(committee.title)}" / f"{meeting.date or listed.date}-{meeting.id}"
+    folder = base / f"{committee.id}-{slug(committee.title, 40)}" / f"{meeting.date or listed.date}-{meeting.id}"
     place = Place(folder, committee, meeting, site.links)
     before = (len(report.added), len(report.changed), len(report.withdrawn))
     complete = True
@@ -196,7 +196,7 @@ def _document(
             report.downloaded_bytes += out.tell()
         stem = f"{document.id}-{document.title}"[:100]
         file_name = check_upload(Path(staging), stem + suffix_for(content_type, url), limits)
-        digest = _sha256(Path(staging))
+        digest = _file_sha256(Path(staging))
         if record and record.get("sha256") == digest and (place.folder / record["file"]).is_file():
             report.unchanged += 1
             held.files[key] = record | listing
@@ -234,7 +234,7 @@ def _minute(item: AgendaItem, place: Place, held: Held, report: SourceReport) ->
             f"<body><h1>{heading}</h1>\n{item.minute_html}\n</body></html>").encode()
     digest = hashlib.sha256(page).hexdigest()
     record = held.files.get(key)
-    file_name = f"minute-item-{_slug(item.number) or 'x'}-{item.id}.html"
+    file_name = f"minute-item-{slug(item.number, 40) or 'x'}-{item.id}.html"
     if record and record.get("sha256") == digest and (place.folder / file_name).is_file():
         report.unchanged += 1
         return
@@ -312,14 +312,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def _file_sha256(path: Path) -> str:
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
-
+        return hashlib.file_digest(handle, "sha256").hexdigest()

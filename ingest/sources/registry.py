@@ -71,7 +71,7 @@ def add_moderngov(settings: Settings, url: str, committees: list[str], since: st
         source = replace(existing, committees=merged, since=min(existing.since, since))
         own = [source if s.id == existing.id else s for s in own]
     else:
-        source = Source(_new_id(_slug(base.split("://", 1)[1]), own), "moderngov", base, wanted, since)
+        source = Source(_new_id(slug(base.split("://", 1)[1]) or "source", own), "moderngov", base, wanted, since)
         own.append(source)
     _write(sources_path(settings), own)
     return source
@@ -85,7 +85,7 @@ def add_folder(settings: Settings, path: Path) -> Source:
     existing = next((s for s in own if s.kind == "folder" and s.location == str(folder)), None)
     if existing is not None:
         return existing
-    source = Source(_new_id(f"folder-{_slug(folder.name)}", own), "folder", str(folder))
+    source = Source(_new_id(f"folder-{slug(folder.name)}", own), "folder", str(folder))
     _write(sources_path(settings), [*own, source])
     return source
 
@@ -109,8 +109,9 @@ def _checked_since(since: str) -> str:
         raise ConfigError(f"--since {since!r} is not a date (YYYY-MM-DD)") from error
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "source"
+def slug(text: str, most: int = 60) -> str:
+    """ "County Council" → "county-council": lower-case letters and digits joined by hyphens, at most ``most``."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:most]
 
 
 def _new_id(stem: str, own: list[Source]) -> str:
@@ -140,7 +141,7 @@ def _declared(settings: Settings) -> list[Source]:
     declared: list[Source] = []
     for entry in entries:
         kind, location = str(entry.get("kind", "")), str(entry.get("location", ""))
-        stem = _slug(location.split("://", 1)[-1]) if kind == "moderngov" else f"folder-{_slug(Path(location).name)}"
+        stem = (slug(location.split("://", 1)[-1]) or "source") if kind == "moderngov" else f"folder-{slug(Path(location).name)}"
         declared.append(_source({"id": entry.get("id") or stem, **entry,
                                  "since": entry.get("since") or _checked_since("")}, config))
     return declared

@@ -12,15 +12,14 @@ next sync. One process syncs a source at a time (a lock file per source).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Protocol
 from pathlib import Path
 
-from ingest.pipeline import IngestReport, Progress, discover, ingest, remove_documents
+from ingest.pipeline import IngestReport, Progress, discover, exclusive, ingest, remove_documents
 from ingest.sources.mirror import Held, mirror
 from ingest.sources.moderngov import ModernGov, Politeness, SiteError
 from ingest.sources.registry import Source, load_sources, remove_source
@@ -159,19 +158,9 @@ def state_path(settings: Settings, source_id: str) -> Path:
     return settings.home / "sync" / f"{source_id}.json"
 
 
-@contextmanager
-def _source_lock(settings: Settings, source_id: str) -> Iterator[None]:
-    path = settings.home / "sync" / f"{source_id}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            raise SourceBusy(f"{source_id} is being synced by another process; it was left to that one") from error
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _source_lock(settings: Settings, source_id: str) -> AbstractContextManager[None]:
+    busy = SourceBusy(f"{source_id} is being synced by another process; it was left to that one")
+    return exclusive(settings.home / "sync" / f"{source_id}.lock", busy)
 
 
 def forget(settings: Settings, source_id: str, *, keep_documents: bool = False, store: Store | None = None) -> int:
